@@ -1,0 +1,76 @@
+// swift-tools-version:6.0
+// The CockroachDB "Build a Python App with CockroachDB and Django" tutorial as a Swift service.
+//
+// Layers, bottom to top (each one a module; none reaches back up):
+//   CLibPQ          the C shim over libpq (system library, pkg-config "libpq")
+//   Database        connections, typed values and rows, errors, the pool, the retry wrapper
+//   MigrationEngine model declarations, state, diff, SQL writer, loader, recorder, executor
+//   BankApp         the bank's models, its queries and the HTTP API
+//   manage          the command line: makemigrations, migrate, runserver, ...
+import PackageDescription
+
+let package = Package(
+    name: "cockroach-django-swift",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "manage", targets: ["manage"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .target(
+            name: "Database",
+            dependencies: [
+                "CLibPQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "MigrationEngine",
+            dependencies: [
+                "Database",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "BankApp",
+            dependencies: [
+                "Database",
+                "MigrationEngine",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .executableTarget(
+            name: "manage",
+            dependencies: [
+                "Database",
+                "MigrationEngine",
+                "BankApp",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Shared by the test targets only: the test server's URL, a fresh database per test.
+        .target(name: "TestSupport", dependencies: ["Database"], path: "Tests/TestSupport"),
+        .testTarget(name: "DatabaseTests", dependencies: ["Database", "TestSupport"]),
+        .testTarget(name: "MigrationEngineTests", dependencies: ["MigrationEngine", "Database", "TestSupport"]),
+        .testTarget(
+            name: "BankAppTests",
+            dependencies: [
+                "BankApp", "Database", "MigrationEngine", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ]
+)

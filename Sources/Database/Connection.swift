@@ -1,0 +1,223 @@
+import CLibPQ
+import Foundation
+
+/// Which server is on the other end, from `SELECT version()`.
+public enum ServerKind: String, Sendable {
+    case cockroachDB = "CockroachDB"
+    case postgreSQL = "PostgreSQL"
+    case unknown
+}
+
+/// One libpq connection. Every call blocks the calling thread until the server answers.
+///
+/// A libpq connection is not thread-safe: only one thread may use it at a time. The pool
+/// guarantees that by leasing each connection to one closure at a time, which is why the type
+/// is marked `@unchecked Sendable`; code that opens a connection itself must do the same.
+public final class Connection: @unchecked Sendable {
+    private var handle: OpaquePointer?
+    /// SQL text to prepared statement name, for statements this connection has prepared.
+    private var preparedStatements: [String: String] = [:]
+    private static let preparedStatementLimit = 512
+    private var cachedServerKind: ServerKind?
+    private let connectionString: String
+    /// The connection string with any password masked, for messages.
+    public let redactedConnectionString: String
+    /// When the connection was opened (for the pool's max lifetime).
+    public let openedAt: ContinuousClock.Instant
+
+    /// Opens a connection from a libpq connection string or URI (every libpq keyword and `PG*`
+    /// variable works as libpq defines). Unless the string or `PGCONNECT_TIMEOUT` says otherwise,
+    /// connecting gives up after 5 seconds rather than hanging.
+    public init(connectionString: String) throws {
+        self.connectionString = connectionString
+        redactedConnectionString = ConnectionString.redacted(connectionString)
+        openedAt = .now
+        var keywords = ["dbname"], values = [connectionString]
+        if ProcessInfo.processInfo.environment["PGCONNECT_TIMEOUT"] == nil {
+            // Listed first, so a connect_timeout in the string itself overrides it.
+            keywords.insert("connect_timeout", at: 0)
+            values.insert("5", at: 0)
+        }
+        handle = withCStringArray(keywords) { k in
+            withCStringArray(values) { v in PQconnectdbParams(k, v, 1) }
+        }
+        guard let handle else { throw DatabaseError.connection("out of memory opening a connection") }
+        guard PQstatus(handle) == CONNECTION_OK else {
+            let message = Connection.lastError(handle)
+            PQfinish(handle)
+            self.handle = nil
+            throw DatabaseError.connection(message)
+        }
+        // Notices (e.g. "table does not exist, skipping") are not errors; keep them off stderr.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
+    }
+
+    deinit { close() }
+
+    /// Closes the connection; further calls fail with `DatabaseError.connection`.
+    public func close() {
+        if let handle { PQfinish(handle) }
+        handle = nil
+        preparedStatements.removeAll()
+    }
+
+    /// Drops the connection and opens it again with the same settings (libpq's `PQreset`).
+    public func reconnect() throws {
+        preparedStatements.removeAll()
+        cachedServerKind = nil
+        guard let handle else { throw DatabaseError.connection("the connection is closed") }
+        PQreset(handle)
+        guard PQstatus(handle) == CONNECTION_OK else {
+            throw DatabaseError.connection(Connection.lastError(handle))
+        }
+    }
+
+    /// False once the connection is closed or libpq has seen it break.
+    public var isOpen: Bool {
+        guard let handle else { return false }
+        return PQstatus(handle) == CONNECTION_OK
+    }
+
+    /// The server process serving this connection (for `pg_terminate_backend` in tests).
+    public var backendPID: Int32 { handle.map { PQbackendPID($0) } ?? 0 }
+
+    public enum TransactionStatus: Sendable { case idle, active, inTransaction, failedTransaction, unknown }
+
+    public var transactionStatus: TransactionStatus {
+        guard let handle else { return .unknown }
+        switch PQtransactionStatus(handle) {
+        case PQTRANS_IDLE: return .idle
+        case PQTRANS_ACTIVE: return .active
+        case PQTRANS_INTRANS: return .inTransaction
+        case PQTRANS_INERROR: return .failedTransaction
+        default: return .unknown
+        }
+    }
+
+    /// Checks, without a round trip, that the server has not closed the connection while it sat
+    /// idle: a closed or terminated backend makes the socket readable (an error message or EOF).
+    public func looksHealthy() -> Bool {
+        guard let handle, PQstatus(handle) == CONNECTION_OK else { return false }
+        let socket = PQsocket(handle)
+        guard socket >= 0 else { return false }
+        var pollfd = Foundation.pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&pollfd, 1, 0)
+        if ready == 0 { return true }
+        // Something arrived unasked: read it. A terminated backend leaves the status BAD.
+        if PQconsumeInput(handle) == 0 { return false }
+        return PQstatus(handle) == CONNECTION_OK
+    }
+
+    /// Which server this is, asked once per connection.
+    public func serverKind() throws -> ServerKind {
+        if let cachedServerKind { return cachedServerKind }
+        let version = try execute("SELECT version()").first.map { try $0.decode(String.self, at: 0) } ?? ""
+        let kind: ServerKind = version.hasPrefix("CockroachDB") ? .cockroachDB
+            : version.hasPrefix("PostgreSQL") ? .postgreSQL : .unknown
+        cachedServerKind = kind
+        return kind
+    }
+
+    /// Runs one statement with parameters (`$1`, `$2`, ...). The statement is prepared on first use
+    /// and the prepared form reused on this connection afterwards.
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [any SQLEncodable] = []) throws -> QueryResult {
+        let handle = try liveHandle()
+        let texts = parameters.map { $0.sqlValue.text }
+        if let name = preparedStatements[sql] {
+            do {
+                return try runPrepared(handle, name: name, texts)
+            } catch let DatabaseError.server(error) where error.sqlState == "26000" {
+                // The server forgot it (DISCARD ALL, a pooler in between): prepare again.
+                preparedStatements[sql] = nil
+            }
+        }
+        if preparedStatements.count >= Connection.preparedStatementLimit {
+            return try check(withCStrings(texts) { values in
+                PQexecParams(handle, sql, Int32(values.count), nil, values, nil, nil, 0)
+            }, handle)
+        }
+        let name = "s\(preparedStatements.count + 1)"
+        _ = try check(PQprepare(handle, name, sql, Int32(texts.count), nil), handle)
+        preparedStatements[sql] = name
+        return try runPrepared(handle, name: name, texts)
+    }
+
+    /// Runs SQL text as-is through the simple query protocol: no parameters, several statements
+    /// allowed (a migration file, BEGIN, COMMIT). Returns the last statement's result.
+    @discardableResult
+    public func run(_ sql: String) throws -> QueryResult {
+        let handle = try liveHandle()
+        return try check(PQexec(handle, sql), handle)
+    }
+
+    private func runPrepared(_ handle: OpaquePointer, name: String, _ texts: [String?]) throws -> QueryResult {
+        try check(withCStrings(texts) { values in
+            PQexecPrepared(handle, name, Int32(values.count), values, nil, nil, 0)
+        }, handle)
+    }
+
+    private func liveHandle() throws -> OpaquePointer {
+        guard let handle else { throw DatabaseError.connection("the connection is closed") }
+        guard PQstatus(handle) == CONNECTION_OK else {
+            throw DatabaseError.connection("the connection to the server was lost")
+        }
+        return handle
+    }
+
+    /// Turns a libpq result into a `QueryResult` or the matching `DatabaseError`.
+    private func check(_ result: OpaquePointer?, _ handle: OpaquePointer) throws -> QueryResult {
+        guard let result else {
+            throw DatabaseError.connection(Connection.lastError(handle))
+        }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY, PGRES_SINGLE_TUPLE:
+            return QueryResult(result)
+        default:
+            let error = Connection.serverError(from: result)
+            PQclear(result)
+            if PQstatus(handle) != CONNECTION_OK {
+                preparedStatements.removeAll()
+                // A fatal error from the server side (terminated backend, shutdown) is still a
+                // lost connection to the caller, whatever SQLSTATE came with it.
+                throw DatabaseError.connection(error.map { $0.message } ?? Connection.lastError(handle))
+            }
+            guard let error else { throw DatabaseError.connection(Connection.lastError(handle)) }
+            throw DatabaseError.server(error)
+        }
+    }
+
+    private static func serverError(from result: OpaquePointer) -> ServerError? {
+        func field(_ code: Int32) -> String? {
+            guard let value = PQresultErrorField(result, code) else { return nil }
+            return String(cString: value)
+        }
+        guard let sqlState = field(CLIBPQ_DIAG_SQLSTATE) else { return nil }
+        return ServerError(
+            sqlState: sqlState,
+            severity: field(CLIBPQ_DIAG_SEVERITY) ?? "ERROR",
+            message: field(CLIBPQ_DIAG_MESSAGE_PRIMARY) ?? "unknown error",
+            detail: field(CLIBPQ_DIAG_MESSAGE_DETAIL),
+            hint: field(CLIBPQ_DIAG_MESSAGE_HINT),
+            constraint: field(CLIBPQ_DIAG_CONSTRAINT_NAME),
+            table: field(CLIBPQ_DIAG_TABLE_NAME),
+            column: field(CLIBPQ_DIAG_COLUMN_NAME)
+        )
+    }
+
+    private static func lastError(_ handle: OpaquePointer) -> String {
+        let message = String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
+        return message.isEmpty ? "the connection to the server was lost" : message
+    }
+}
+
+/// Calls `body` with a C array of NUL-terminated copies of `strings` (nil stays NULL).
+private func withCStrings<T>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> T) -> T {
+    let copies: [UnsafeMutablePointer<CChar>?] = strings.map { $0.flatMap { strdup($0) } }
+    defer { copies.forEach { free($0) } }
+    return body(copies.map { $0.map { UnsafePointer($0) } })
+}
+
+private func withCStringArray<T>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> T) -> T {
+    withCStrings(strings + [nil]) { array in array.withUnsafeBufferPointer { body($0.baseAddress!) } }
+}

@@ -1,0 +1,265 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOPosix
+
+/// Sizes and timeouts of a `ConnectionPool`.
+public struct PoolConfiguration: Sendable {
+    public var connectionString: String
+    /// Idle connections kept open even when unused past `maxIdleTime`.
+    public var minimumIdle: Int
+    /// Connections open at most; callers beyond it wait up to `acquireTimeout`.
+    public var maximum: Int
+    public var acquireTimeout: Duration
+    public var maxIdleTime: Duration
+    public var maxLifetime: Duration
+    /// An idle connection unused this long gets a `SELECT 1` before reuse (a half-open TCP
+    /// connection shows nothing to a poll); fresher ones only get the no-round-trip check.
+    public var pingAfterIdle: Duration
+
+    public init(connectionString: String = ConnectionString.fromEnvironment(), minimumIdle: Int = 0,
+                maximum: Int = 8, acquireTimeout: Duration = .seconds(5), maxIdleTime: Duration = .seconds(60),
+                maxLifetime: Duration = .seconds(30 * 60), pingAfterIdle: Duration = .seconds(10)) {
+        self.connectionString = connectionString
+        self.minimumIdle = minimumIdle
+        self.maximum = maximum
+        self.acquireTimeout = acquireTimeout
+        self.maxIdleTime = maxIdleTime
+        self.maxLifetime = maxLifetime
+        self.pingAfterIdle = pingAfterIdle
+    }
+}
+
+/// A pool of libpq connections for async code, and the retry wrapper for transactions.
+///
+/// Threading: libpq calls block, so they never run on a SwiftNIO event loop or on Swift's
+/// cooperative pool (2 threads here). Each leased connection's work runs on a dedicated thread of
+/// an `NIOThreadPool` with one thread per connection slot, so a leased connection never waits for
+/// a thread. A whole transaction attempt (BEGIN, the body's statements, COMMIT) is one hop to that
+/// thread and one back: cheaper under load than a hop per statement, and simpler than driving
+/// libpq's non-blocking API from an event loop, for the same number of round trips.
+public final class ConnectionPool: Sendable {
+    public let configuration: PoolConfiguration
+    private let logger: Logger
+    private let threads: NIOThreadPool
+    private let state: NIOLockedValueBox<State>
+
+    private struct State {
+        var bookkeeping: PoolBookkeeping<Connection>
+        var waiting: [PoolBookkeeping<Connection>.WaiterID: CheckedContinuation<Grant, Error>] = [:]
+        var retries = 0
+    }
+
+    /// What a waiter is handed: a connection, or the right to open one.
+    private enum Grant: @unchecked Sendable {
+        case connection(Connection)
+        case openSlot
+    }
+
+    public init(configuration: PoolConfiguration, logger: Logger = Logger(label: "database.pool")) {
+        self.configuration = configuration
+        self.logger = logger
+        let limits = PoolBookkeeping<Connection>.Limits(
+            minimumIdle: configuration.minimumIdle, maximum: max(configuration.maximum, 1),
+            maxIdleTime: configuration.maxIdleTime, maxLifetime: configuration.maxLifetime,
+            pingAfterIdle: configuration.pingAfterIdle)
+        state = NIOLockedValueBox(State(bookkeeping: PoolBookkeeping(limits: limits)))
+        threads = NIOThreadPool(numberOfThreads: limits.maximum)
+        threads.start()
+    }
+
+    /// Counts for logs and tests.
+    public struct Statistics: Sendable, Equatable {
+        public var open: Int
+        public var idle: Int
+        public var waiting: Int
+        /// Transaction attempts rerun after a conflict or a lost connection, since start.
+        public var retries: Int
+    }
+
+    public var statistics: Statistics {
+        state.withLockedValue {
+            Statistics(open: $0.bookkeeping.total, idle: $0.bookkeeping.idle.count,
+                       waiting: $0.bookkeeping.waiters.count, retries: $0.retries)
+        }
+    }
+
+    /// Runs `body` with a connection of its own, on a connection thread. A transaction the body
+    /// leaves open is rolled back; a connection that broke is closed and replaced later.
+    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        let connection = try await acquire()
+        let result = try await runOnConnectionThread(connection) { connection in UncheckedResult(Result { try body(connection) }) }
+        return try result.result.get()
+    }
+
+    /// The retry wrapper: BEGIN; `body`; COMMIT, all on one connection thread. On SQLSTATE 40001 at
+    /// any statement (COMMIT included) the transaction is rolled back, the connection returned,
+    /// and after the policy's backoff the whole body runs again; a connection lost before COMMIT
+    /// is retried on a new connection. 40003, or a connection lost during COMMIT, throws
+    /// `DatabaseError.outcomeUnknown`; running out of attempts throws `retriesExhausted`; any
+    /// other error rolls back and is rethrown. Returns the value and the number of attempts.
+    public func transaction<T: Sendable>(
+        _ options: TransactionOptions = TransactionOptions(),
+        _ body: @escaping @Sendable (Connection) throws -> T
+    ) async throws -> Committed<T> {
+        var attempt = 1
+        while true {
+            let connection = try await acquire()
+            let outcome = try await runOnConnectionThread(connection) { connection in
+                UncheckedResult(connection.attemptTransaction(options, body).mapError { $0 as Error })
+            }
+            switch outcome.result {
+            case .success(let value):
+                return Committed(value: value, attempts: attempt)
+            case .failure(let error):
+                let failure = error as! PhasedError
+                let decision = RetryDecision.after(failure.error, in: failure.phase)
+                if let final = failure.finalError(for: decision, attempt: attempt, policy: options.retry) {
+                    throw final
+                }
+                attempt += 1
+                state.withLockedValue { $0.retries += 1 }
+                logger.debug("retrying transaction", metadata: ["attempt": "\(attempt)", "reason": "\(failure.error)"])
+                try await Task.sleep(for: options.retry.delay(beforeAttempt: attempt, random: Double.random(in: 0..<1)))
+            }
+        }
+    }
+
+    /// Closes idle connections, fails waiters and stops the connection threads. Leased
+    /// connections are closed as they come back.
+    public func shutdown() async {
+        let (idle, waiters) = state.withLockedValue { state -> ([Connection], [CheckedContinuation<Grant, Error>]) in
+            let (idle, failed) = state.bookkeeping.close()
+            let continuations = failed.compactMap { state.waiting.removeValue(forKey: $0) }
+            return (idle, continuations)
+        }
+        waiters.forEach { $0.resume(throwing: DatabaseError.poolClosed) }
+        for connection in idle { _ = try? await threads.runIfActive { connection.close() } }
+        try? await threads.shutdownGracefully()
+    }
+
+    // MARK: - Leasing
+
+    /// Runs `work` on a connection thread, tidies the connection (rolls back a transaction left
+    /// open) in the same hop, and returns the connection to the pool.
+    private func runOnConnectionThread<R: Sendable>(_ connection: Connection,
+                                                    _ work: @escaping @Sendable (Connection) -> R) async throws -> R {
+        do {
+            let (value, reusable) = try await threads.runIfActive {
+                let value = work(connection)
+                connection.rollbackQuietly()
+                return (value, connection.isOpen)
+            }
+            release(connection, reusable: reusable)
+            return value
+        } catch {
+            // Only a shut-down thread pool throws here: the work did not run.
+            release(connection, reusable: false)
+            throw DatabaseError.poolClosed
+        }
+    }
+
+    private func acquire() async throws -> Connection {
+        let (decision, expired) = state.withLockedValue { $0.bookkeeping.acquire(now: .now) }
+        closeInBackground(expired)
+        switch decision {
+        case .closed:
+            throw DatabaseError.poolClosed
+        case .reuse(let connection, _, let ping):
+            return try await checkedOut(connection, ping: ping)
+        case .open:
+            return try await openInReservedSlot()
+        case .wait:
+            switch try await waitForGrant() {
+            case .connection(let connection): return connection
+            case .openSlot: return try await openInReservedSlot()
+            }
+        }
+    }
+
+    /// An idle connection passes a health check before reuse, or is replaced.
+    private func checkedOut(_ connection: Connection, ping: Bool) async throws -> Connection {
+        let healthy = (try? await threads.runIfActive { () -> Bool in
+            guard connection.looksHealthy() else { return false }
+            if ping { return (try? connection.run("SELECT 1")) != nil }
+            return true
+        }) ?? false
+        if healthy { return connection }
+        logger.info("discarding a broken idle connection")
+        release(connection, reusable: false)
+        return try await acquire()
+    }
+
+    private func openInReservedSlot() async throws -> Connection {
+        let connectionString = configuration.connectionString
+        do {
+            return try await threads.runIfActive { try Connection(connectionString: connectionString) }
+        } catch {
+            let handover = state.withLockedValue { $0.bookkeeping.openFailed() }
+            deliver(handover)
+            if error is DatabaseError { throw error }
+            throw DatabaseError.poolClosed
+        }
+    }
+
+    private func waitForGrant() async throws -> Grant {
+        let timeout = configuration.acquireTimeout
+        let waiterBox = NIOLockedValueBox<PoolBookkeeping<Connection>.WaiterID?>(nil)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let id = state.withLockedValue { state in
+                    let id = state.bookkeeping.enqueueWaiter()
+                    state.waiting[id] = continuation
+                    return id
+                }
+                waiterBox.withLockedValue { $0 = id }
+                Task { [weak self] in
+                    try? await Task.sleep(for: timeout)
+                    self?.giveUp(waiter: id, with: DatabaseError.poolTimeout(seconds: timeout.seconds))
+                }
+            }
+        } onCancel: {
+            if let id = waiterBox.withLockedValue({ $0 }) { giveUp(waiter: id, with: CancellationError()) }
+        }
+    }
+
+    private func giveUp(waiter id: PoolBookkeeping<Connection>.WaiterID, with error: Error) {
+        let continuation = state.withLockedValue { state in
+            state.bookkeeping.removeWaiter(id) ? state.waiting.removeValue(forKey: id) : nil
+        }
+        continuation?.resume(throwing: error)
+    }
+
+    private func release(_ connection: Connection, reusable: Bool) {
+        let (toClose, handover) = state.withLockedValue {
+            $0.bookkeeping.release(connection, openedAt: connection.openedAt, reusable: reusable, now: .now)
+        }
+        if let toClose {
+            if !reusable { logger.info("closing a broken connection; it will be replaced") }
+            closeInBackground([toClose])
+        }
+        deliver(handover)
+    }
+
+    private func deliver(_ handover: PoolBookkeeping<Connection>.Handover?) {
+        guard let handover else { return }
+        let (id, grant): (PoolBookkeeping<Connection>.WaiterID, Grant) = switch handover {
+        case .connection(let connection, _, let id): (id, .connection(connection))
+        case .openSlot(let id): (id, .openSlot)
+        }
+        let continuation = state.withLockedValue { $0.waiting.removeValue(forKey: id) }
+        continuation?.resume(returning: grant)
+    }
+
+    /// PQfinish may block (it sends a Terminate message), so it runs on a connection thread too.
+    private func closeInBackground(_ connections: [Connection]) {
+        guard !connections.isEmpty else { return }
+        let threads = self.threads
+        Task { for connection in connections { _ = try? await threads.runIfActive { connection.close() } } }
+    }
+}
+
+/// Carries a result whose error is not `Sendable` across the thread hop; exactly one task reads it.
+private struct UncheckedResult<T>: @unchecked Sendable {
+    var result: Result<T, Error>
+    init(_ result: Result<T, Error>) { self.result = result }
+}

@@ -1,0 +1,105 @@
+import Foundation
+
+/// How a transaction runs: read-only or not, and its retry policy.
+public struct TransactionOptions: Sendable {
+    public var retry: RetryPolicy
+    public var readOnly: Bool
+
+    public init(retry: RetryPolicy = .default, readOnly: Bool = false) {
+        self.retry = retry
+        self.readOnly = readOnly
+    }
+
+    var beginStatement: String { readOnly ? "BEGIN READ ONLY" : "BEGIN" }
+}
+
+/// A committed transaction's value and how many attempts it took (1 when nothing was retried).
+public struct Committed<Value> {
+    public var value: Value
+    public var attempts: Int
+}
+
+extension Committed: Sendable where Value: Sendable {}
+
+extension Connection {
+    /// One attempt: BEGIN, the body, COMMIT. On any error the transaction is rolled back (when the
+    /// connection still lives) and the error is returned with the phase it came from.
+    func attemptTransaction<T>(_ options: TransactionOptions, _ body: (Connection) throws -> T) -> Result<T, PhasedError> {
+        var phase = TransactionPhase.begin
+        do {
+            try run(options.beginStatement)
+            phase = .body
+            let value = try body(self)
+            phase = .commit
+            try run("COMMIT")
+            return .success(value)
+        } catch {
+            if phase != .commit || transactionStatus != .idle { rollbackQuietly() }
+            return .failure(PhasedError(error: error, phase: phase))
+        }
+    }
+
+    /// Rolls back whatever transaction is open; a failure here only means the connection is gone.
+    public func rollbackQuietly() {
+        guard isOpen, transactionStatus != .idle else { return }
+        _ = try? run("ROLLBACK")
+    }
+
+    /// The retry wrapper, blocking form: BEGIN; `body`; COMMIT, rerun from the start on SQLSTATE
+    /// 40001 (at any statement, COMMIT included) with the policy's backoff, as the tutorial's
+    /// `retry_on_exception` decorator does. For command-line use; servers use `ConnectionPool`.
+    ///
+    /// - A lost connection before COMMIT reconnects (`PQreset`) and retries: nothing was committed.
+    /// - 40003 or a connection lost during COMMIT throws `DatabaseError.outcomeUnknown`.
+    /// - Any other error rolls back and is rethrown unchanged.
+    public func transaction<T>(
+        _ options: TransactionOptions = TransactionOptions(),
+        sleep: (Duration) -> Void = { Thread.sleep(forTimeInterval: $0.seconds) },
+        random: () -> Double = { Double.random(in: 0..<1) },
+        _ body: (Connection) throws -> T
+    ) throws -> Committed<T> {
+        var attempt = 1
+        while true {
+            switch attemptTransaction(options, body) {
+            case .success(let value):
+                return Committed(value: value, attempts: attempt)
+            case .failure(let failure):
+                let decision = RetryDecision.after(failure.error, in: failure.phase)
+                if let final = failure.finalError(for: decision, attempt: attempt, policy: options.retry) { throw final }
+                if decision == .retryOnNewConnection { try reconnect() }
+                attempt += 1
+                sleep(options.retry.delay(beforeAttempt: attempt, random: random()))
+            }
+        }
+    }
+}
+
+/// An error from one attempt, with the phase it came from.
+struct PhasedError: Error {
+    var error: Error
+    var phase: TransactionPhase
+
+    /// The error to throw instead of retrying, or nil to retry.
+    func finalError(for decision: RetryDecision, attempt: Int, policy: RetryPolicy) -> Error? {
+        switch decision {
+        case .fail:
+            return error
+        case .outcomeUnknown:
+            return DatabaseError.outcomeUnknown(String(describing: error))
+        case .retry, .retryOnNewConnection:
+            guard attempt >= policy.maxAttempts else { return nil }
+            if case DatabaseError.server(let last) = error {
+                return DatabaseError.retriesExhausted(attempts: attempt, last: last)
+            }
+            return error
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `Double` (for sleeping and messages only).
+    public var seconds: Double {
+        let (s, attoseconds) = components
+        return Double(s) + Double(attoseconds) / 1e18
+    }
+}

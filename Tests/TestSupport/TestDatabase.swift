@@ -1,0 +1,66 @@
+import Database
+import Foundation
+
+/// The PostgreSQL server that `make test` (scripts/test) starts for the suite.
+///
+/// Integration tests never mock the database: they run against this server, each in a database
+/// of its own (`withFreshDatabase`), so tests can run in parallel without seeing each other.
+public enum TestDatabase {
+    public struct NotConfigured: Error, CustomStringConvertible {
+        public var description: String {
+            "BANK_TEST_DATABASE_URL is not set: run the integration tests with `make test`, which starts a PostgreSQL server"
+        }
+    }
+
+    /// The URL of the suite's `bank` database. Throws (failing the test) when the suite runs
+    /// without a server, so an integration test can never pass by not running.
+    public static func url() throws -> String {
+        guard let url = ProcessInfo.processInfo.environment["BANK_TEST_DATABASE_URL"], !url.isEmpty else {
+            throw NotConfigured()
+        }
+        return url
+    }
+
+    /// The same server, another database.
+    public static func url(database name: String) throws -> String {
+        let base = try url()
+        guard let slash = base.range(of: "/bank") else { return base }
+        return base.replacingCharacters(in: slash, with: "/\(name)")
+    }
+
+    /// Creates an empty database for one test, runs `body` with its URL, and drops it afterwards.
+    public static func withFreshDatabase<T>(_ body: (String) async throws -> T) async throws -> T {
+        let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
+        let admin = try Connection(connectionString: try url())
+        try admin.run("CREATE DATABASE \(name)")
+        defer {
+            _ = try? admin.run("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+            admin.close()
+        }
+        return try await body(try url(database: String(name)))
+    }
+
+    /// The port and data folder of the suite's server, for tests that stop and start it.
+    public static var serverPort: String? { ProcessInfo.processInfo.environment["BANK_TEST_DB_PORT"] }
+    public static var serverDirectory: String? { ProcessInfo.processInfo.environment["BANK_TEST_DB_DIR"] }
+
+    /// Runs scripts/devdb with `command` (start, stop) against the suite's server.
+    public static func controlServer(_ command: String) throws {
+        guard let port = serverPort, let dir = serverDirectory else { throw NotConfigured() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: packageRoot + "/scripts/devdb")
+        process.arguments = [command, "--port", port, "--dir", dir]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw DatabaseError.connection("scripts/devdb \(command) exited with \(process.terminationStatus)")
+        }
+    }
+
+    /// The package's top folder (this file is Tests/TestSupport/TestDatabase.swift).
+    public static let packageRoot: String = {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+    }()
+}
