@@ -40,24 +40,6 @@ public enum TestDatabase {
         return try await body(try url(database: String(name)))
     }
 
-    /// The port and data folder of the suite's server, for tests that stop and start it.
-    public static var serverPort: String? { ProcessInfo.processInfo.environment["BANK_TEST_DB_PORT"] }
-    public static var serverDirectory: String? { ProcessInfo.processInfo.environment["BANK_TEST_DB_DIR"] }
-
-    /// Runs scripts/devdb with `command` (start, stop) against the suite's server.
-    public static func controlServer(_ command: String) throws {
-        guard let port = serverPort, let dir = serverDirectory else { throw NotConfigured() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: packageRoot + "/scripts/devdb")
-        process.arguments = [command, "--port", port, "--dir", dir]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw DatabaseError.connection("scripts/devdb \(command) exited with \(process.terminationStatus)")
-        }
-    }
-
     /// The package's top folder (this file is Tests/TestSupport/TestDatabase.swift).
     public static let packageRoot: String = {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
