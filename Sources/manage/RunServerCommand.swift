@@ -1,6 +1,59 @@
 import ArgumentParser
+import BankApp
+import Foundation
+import Logging
 
-// Placeholder until the API lands.
+/// `manage runserver [addr:]port` (alias `serve`): the bank REST API, as Django's runserver.
 struct RunServerCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "runserver", aliases: ["serve"])
+    static let configuration = CommandConfiguration(
+        commandName: "runserver",
+        abstract: "Starts the bank REST API (default 127.0.0.1:8000).",
+        discussion: """
+            Settings come from flags or the environment (a flag wins): DATABASE_URL; ALLOWED_HOSTS \
+            (comma-separated, default localhost, 127.0.0.1, 0.0.0.0, [::1]; * allows any); \
+            DATABASE_POOL_MAX (--pool-size, default 8); DATABASE_POOL_TIMEOUT (--pool-timeout, seconds, \
+            default 5); DATABASE_RETRY_ATTEMPTS (--retry-attempts, default 10); LOG_LEVEL (--log-level, \
+            default info). Stops gracefully on SIGINT (CONTROL-C) or SIGTERM.
+            """,
+        aliases: ["serve"]
+    )
+
+    @Argument(help: "Port, or address:port, to listen on (e.g. 8000, 0.0.0.0:8000, [::1]:8000).")
+    var addrport: String?
+
+    @Option(name: .customLong("pool-size"), help: "Database connections at most (DATABASE_POOL_MAX).")
+    var poolSize: String?
+
+    @Option(name: .customLong("pool-timeout"), help: "Seconds to wait for a free connection (DATABASE_POOL_TIMEOUT).")
+    var poolTimeout: String?
+
+    @Option(name: .customLong("retry-attempts"), help: "Attempts per transaction on conflicts (DATABASE_RETRY_ATTEMPTS).")
+    var retryAttempts: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (LOG_LEVEL).")
+    var logLevel: String?
+
+    @Flag(name: .customLong("noreload"), help: "Accepted for Django compatibility (there is no autoreloader).")
+    var noReload = false
+
+    func run() async throws {
+        let settings: ServerSettings
+        do {
+            settings = try ServerSettings.resolve(flags: .init(
+                address: addrport, poolSize: poolSize, poolTimeout: poolTimeout,
+                retryAttempts: retryAttempts, logLevel: logLevel))
+        } catch {
+            FileHandle.standardError.write(Data("CommandError: \(error.description)\n".utf8))
+            throw ExitCode(1)
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = settings.logLevel
+            return handler
+        }
+        let migrations = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Migrations")
+        try await BankServer.run(settings: settings, migrationsDirectory: migrations) { line in
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        }
+    }
 }

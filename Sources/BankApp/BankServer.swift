@@ -1,0 +1,91 @@
+import Database
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The whole request path: request log, then the Host check, then the API.
+public struct BankResponder: HTTPResponder {
+    public typealias Context = BankRequestContext
+    let log: RequestLogMiddleware
+    let hostCheck: HostCheckMiddleware<BankRequestContext>
+    let api: BankAPI
+
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        try await log.handle(request, context: context) { request, context in
+            try await hostCheck.handle(request, context: context) { request, context in
+                try await api.respond(to: request, context: context)
+            }
+        }
+    }
+}
+
+/// `manage runserver`: the bank API on Hummingbird, over a connection pool.
+public enum BankServer {
+    /// The application for `settings`, serving from `pool`. Requests are logged to `logger`.
+    /// `onServerRunning` gets the bound address (port 0 picks a free one).
+    public static func makeApplication(
+        settings: ServerSettings, pool: ConnectionPool, logger: Logger,
+        onServerRunning: @escaping @Sendable (SocketAddress?) async -> Void = { _ in }
+    ) -> Application<BankResponder> {
+        var logger = logger
+        logger.logLevel = settings.logLevel
+        let service = BankService(pool: pool, retry: settings.retryPolicy)
+        let responder = BankResponder(
+            log: RequestLogMiddleware(logger: logger),
+            hostCheck: HostCheckMiddleware(allowedHosts: settings.allowedHosts),
+            api: BankAPI(service: service, listBatchSize: settings.listBatchSize))
+        var serverLogger = Logger(label: "bank.server")
+        serverLogger.logLevel = max(settings.logLevel, .notice)
+        return Application(
+            responder: responder,
+            configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: nil),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress) },
+            logger: serverLogger)
+    }
+
+    /// Runs the server until SIGINT or SIGTERM: prints Django's start-up lines (and a warning
+    /// when migrations are unapplied), serves, then finishes in-flight requests, stops and
+    /// closes the pool.
+    public static func run(settings: ServerSettings, migrationsDirectory: URL,
+                           output: @escaping @Sendable (String) -> Void) async throws {
+        var logger = Logger(label: "bank.request")
+        logger.logLevel = settings.logLevel
+        output("Performing system checks...\n")
+        if let warning = migrationWarning(settings: settings, directory: migrationsDirectory) { output(warning) }
+        let pool = ConnectionPool(configuration: settings.poolConfiguration, logger: {
+            var poolLogger = Logger(label: "database.pool")
+            poolLogger.logLevel = settings.logLevel
+            return poolLogger
+        }())
+        let app = makeApplication(settings: settings, pool: pool, logger: logger) { address in
+            output(startupBanner(settings: settings, boundPort: address?.port))
+        }
+        do {
+            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        } catch {
+            await pool.shutdown()
+            throw error
+        }
+        await pool.shutdown()
+    }
+
+    static func startupBanner(settings: ServerSettings, boundPort: Int?) -> String {
+        let host = settings.host.contains(":") ? "[\(settings.host)]" : settings.host
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "MMMM dd, yyyy - HH:mm:ss"  // Django's "%B %d, %Y - %X"
+        let date = formatter.string(from: Date())
+        return """
+            \(date)
+            Database \(ConnectionString.redacted(settings.databaseURL))
+            Starting server at http://\(host):\(boundPort ?? settings.port)/
+            Quit the server with CONTROL-C.
+            """
+    }
+
+    /// Django's "You have N unapplied migration(s)" warning, or a note that the check failed.
+    static func migrationWarning(settings: ServerSettings, directory: URL) -> String? {
+        unappliedMigrationsNote(settings.databaseURL, directory)
+    }
+}

@@ -1,0 +1,67 @@
+import Hummingbird
+
+/// The API's paths and the methods each takes.
+///
+/// A small hand-written table rather than Hummingbird's `Router`: the contract fixes an order
+/// of errors (unknown path 404 before 405 with `Allow`, before 413/415, before a malformed
+/// body, before a bad id in the path), and paths work with and without the trailing slash. A
+/// path like `/customer/abc/` must match the item route and fail later with 400, and a method
+/// the path does not take must be 405, not 404: simpler to state directly than to bend a
+/// general router into it.
+enum Resource: String, Sendable, CaseIterable {
+    case customer, product, order
+}
+
+enum Route: Equatable, Sendable {
+    case ping
+    case collection(Resource)
+    /// The id segment as sent; it is validated after the body (the contract's error order).
+    case item(Resource, rawID: Substring)
+
+    /// Matches a path (no query). `/x` and `/x/` are the same; anything else is nil (404).
+    static func match(path: Substring) -> Route? {
+        var path = path
+        guard path.first == "/" else { return nil }
+        path = path.dropFirst()
+        if path.last == "/" { path = path.dropLast() }
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard !segments.contains(where: \.isEmpty) else { return nil }
+        switch segments.count {
+        case 1:
+            if segments[0] == "ping" { return .ping }
+            return Resource(rawValue: String(segments[0])).map { .collection($0) }
+        case 2:
+            return Resource(rawValue: String(segments[0])).map { .item($0, rawID: segments[1]) }
+        default:
+            return nil
+        }
+    }
+
+    /// The methods this route takes, in the order the `Allow` header lists them.
+    var allowedMethods: [HTTPRequest.Method] {
+        switch self {
+        case .ping: return [.get, .head]
+        case .collection: return [.get, .head, .post]
+        case .item(.order, _): return [.get, .head, .delete]
+        case .item: return [.get, .head, .put, .delete]
+        }
+    }
+}
+
+/// A request target split into path and query (`/customer/?limit=2` → `/customer/`, `limit=2`).
+struct RequestTarget: Equatable {
+    var path: Substring
+    var query: Substring?
+
+    init(_ target: String) {
+        var target = target[...]
+        if let hash = target.firstIndex(of: "#") { target = target[..<hash] }
+        if let mark = target.firstIndex(of: "?") {
+            path = target[..<mark]
+            query = target[target.index(after: mark)...]
+        } else {
+            path = target
+            query = nil
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import Database
+import Foundation
+import Logging
+
+/// A setting that cannot be used: one clear line at start-up, and a non-zero exit.
+public struct SettingsError: Error, CustomStringConvertible, Equatable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Everything `manage runserver` needs, from its flags and the environment (a flag wins over
+/// its environment variable).
+///
+/// | setting         | flag               | environment               | default |
+/// |-----------------|--------------------|---------------------------|---------|
+/// | address         | `[addr:]port`      |                           | 127.0.0.1:8000 |
+/// | database        |                    | DATABASE_URL              | postgresql://django@localhost:26257/bank?sslmode=disable |
+/// | allowed hosts   |                    | ALLOWED_HOSTS             | localhost, 127.0.0.1, 0.0.0.0, [::1] |
+/// | pool size       | `--pool-size`      | DATABASE_POOL_MAX         | 8 |
+/// | pool timeout    | `--pool-timeout`   | DATABASE_POOL_TIMEOUT     | 5 (seconds) |
+/// | retry attempts  | `--retry-attempts` | DATABASE_RETRY_ATTEMPTS   | 10 |
+/// | log level       | `--log-level`      | LOG_LEVEL                 | info |
+public struct ServerSettings: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8000
+    public var databaseURL = ConnectionString.tutorialDefault
+    public var allowedHosts = AllowedHosts.default
+    public var poolSize = 8
+    public var poolTimeout: Duration = .seconds(5)
+    public var retryAttempts = 10
+    public var logLevel: Logger.Level = .info
+    /// Rows per batch of a streamed list.
+    public var listBatchSize = BankService.batchSize
+
+    public init() {}
+
+    /// The flags as typed (nil when not given); validated by `resolve`.
+    public struct Flags: Sendable {
+        public var address: String?
+        public var poolSize: String?
+        public var poolTimeout: String?
+        public var retryAttempts: String?
+        public var logLevel: String?
+
+        public init(address: String? = nil, poolSize: String? = nil, poolTimeout: String? = nil,
+                    retryAttempts: String? = nil, logLevel: String? = nil) {
+            self.address = address
+            self.poolSize = poolSize
+            self.poolTimeout = poolTimeout
+            self.retryAttempts = retryAttempts
+            self.logLevel = logLevel
+        }
+    }
+
+    public static func resolve(flags: Flags, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(SettingsError) -> ServerSettings {
+        var settings = ServerSettings()
+        func value(_ flag: String?, _ variable: String) -> (text: String, source: String)? {
+            if let flag { return (flag, "--" + variable.lowercased()) }
+            if let text = environment[variable], !text.trimmingCharacters(in: .whitespaces).isEmpty { return (text, variable) }
+            return nil
+        }
+        if let address = flags.address {
+            (settings.host, settings.port) = try parseAddress(address)
+        }
+        settings.databaseURL = ConnectionString.fromEnvironment(environment)
+        if let list = environment["ALLOWED_HOSTS"], !list.trimmingCharacters(in: .whitespaces).isEmpty {
+            guard let hosts = AllowedHosts(list: list) else {
+                throw SettingsError("ALLOWED_HOSTS must be a comma-separated list of host names, got '\(list)'")
+            }
+            settings.allowedHosts = hosts
+        }
+        if let (text, source) = flags.poolSize.map({ ($0, "--pool-size") }) ?? value(nil, "DATABASE_POOL_MAX") {
+            settings.poolSize = try integer(text, source, in: 1...1000)
+        }
+        if let (text, source) = flags.poolTimeout.map({ ($0, "--pool-timeout") }) ?? value(nil, "DATABASE_POOL_TIMEOUT") {
+            guard let seconds = Double(text.trimmingCharacters(in: .whitespaces)), seconds > 0, seconds <= 3600 else {
+                throw SettingsError("\(source) must be a number of seconds from 0 to 3600, got '\(text)'")
+            }
+            settings.poolTimeout = .milliseconds(Int64(seconds * 1000))
+        }
+        if let (text, source) = flags.retryAttempts.map({ ($0, "--retry-attempts") }) ?? value(nil, "DATABASE_RETRY_ATTEMPTS") {
+            settings.retryAttempts = try integer(text, source, in: 1...1000)
+        }
+        if let (text, source) = flags.logLevel.map({ ($0, "--log-level") }) ?? value(nil, "LOG_LEVEL") {
+            guard let level = Logger.Level(rawValue: text.trimmingCharacters(in: .whitespaces).lowercased()) else {
+                let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+                throw SettingsError("\(source) must be one of \(names), got '\(text)'")
+            }
+            settings.logLevel = level
+        }
+        return settings
+    }
+
+    private static func integer(_ text: String, _ source: String, in range: ClosedRange<Int>) throws(SettingsError) -> Int {
+        guard let value = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
+            throw SettingsError("\(source) must be an integer from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+        }
+        return value
+    }
+
+    /// Django's `runserver [addr:]port`: `8000`, `0.0.0.0:8000`, `[::1]:8000`, `localhost:8000`.
+    static func parseAddress(_ text: String) throws(SettingsError) -> (host: String, port: Int) {
+        let invalid = SettingsError("\"\(text)\" is not a valid port number or address:port pair.")
+        var host = "127.0.0.1"
+        var portText = Substring(text)
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else { throw invalid }
+            host = String(text[text.index(after: text.startIndex)..<close])
+            guard !host.isEmpty, host.allSatisfy({ $0.isHexDigit || $0 == ":" }) else { throw invalid }
+            portText = text[text.index(close, offsetBy: 2)...]
+        } else if let colon = text.lastIndex(of: ":") {
+            host = String(text[..<colon])
+            portText = text[text.index(after: colon)...]
+            guard !host.isEmpty,
+                  host.allSatisfy({ ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "-" || $0 == "." })
+            else { throw invalid }
+        }
+        guard !portText.isEmpty, portText.allSatisfy({ $0.isASCII && $0.isNumber }), let port = Int(portText) else { throw invalid }
+        guard port <= 65535 else { throw SettingsError("port \(port) is out of range (0-65535).") }
+        return (host, port)
+    }
+
+    var poolConfiguration: PoolConfiguration {
+        PoolConfiguration(connectionString: databaseURL, maximum: poolSize, acquireTimeout: poolTimeout)
+    }
+
+    var retryPolicy: RetryPolicy { RetryPolicy(maxAttempts: retryAttempts) }
+}

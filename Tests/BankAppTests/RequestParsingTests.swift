@@ -1,0 +1,216 @@
+@testable import BankApp
+import Database
+import Testing
+
+@Suite("Request parsing")
+struct RequestParsingTests {
+    func json(_ text: String) throws -> JSONValue { try RequestBodyParser.object(Array(text.utf8)) }
+
+    @Test func pathIDs() {
+        #expect(Identifier.parse(digits: "1") == 1)
+        #expect(Identifier.parse(digits: "523377322022797313") == 523377322022797313)
+        #expect(Identifier.parse(digits: "9223372036854775807") == Int64.max)
+        for bad in ["", "0", "-1", "+1", "1.0", "abc", "1e3", "9223372036854775808", " 1", "١"] {
+            #expect(Identifier.parse(digits: bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test func bodyIDs() {
+        #expect(Identifier.parse(json: .number("523377322022797313")) == 523377322022797313)
+        #expect(Identifier.parse(json: .string("523377322022797313")) == 523377322022797313)
+        #expect(Identifier.parse(json: .number("1.0")) == nil)
+        #expect(Identifier.parse(json: .number("-3")) == nil)
+        #expect(Identifier.parse(json: .number("1E2")) == nil)
+        #expect(Identifier.parse(json: .bool(true)) == nil)
+        #expect(Identifier.parse(json: .null) == nil)
+    }
+
+    @Test func money() throws {
+        func cents(_ value: JSONValue) throws -> Int64 { try MoneyField.parse(value, field: "price").cents }
+        #expect(try cents(.number("12.5")) == 1250)
+        #expect(try cents(.string("12.50")) == 1250)
+        #expect(try cents(.string("9999999999999999.99")) == 999_999_999_999_999_999)
+        #expect(try cents(.string("-9999999999999999.99")) == -999_999_999_999_999_999)
+        #expect(try cents(.number("9999999999999999.99")) == 999_999_999_999_999_999)
+        #expect(try cents(.string("1.230")) == 123)
+        #expect(try cents(.number("1E+2")) == 10000)
+        #expect(try cents(.number("1.5e1")) == 1500)
+        #expect(try cents(.number("-0.01")) == -1)
+        for bad: JSONValue in [.string("1.234"), .number("1.234"), .string("10000000000000000"),
+                               .string("99999999999999999.99"), .string("1E+2"), .string("12abc"), .string(""),
+                               .string(" 1"), .string("1."), .string(".5"), .bool(true), .null, .array([])] {
+            #expect(throws: APIError.self, "\(bad)") { try MoneyField.parse(bad, field: "price") }
+        }
+    }
+
+    @Test func listQuery() throws {
+        #expect(try ListQuery.parse(nil) == ListQuery())
+        #expect(try ListQuery.parse("") == ListQuery())
+        #expect(try ListQuery.parse("limit=2&after=5") == ListQuery(after: 5, limit: 2))
+        #expect(try ListQuery.parse("after=0") == ListQuery(after: 0, limit: nil))
+        #expect(try ListQuery.parse("after=523377322022797313") == ListQuery(after: 523377322022797313))
+        #expect(try ListQuery.parse("limit=10000&other=x&x") == ListQuery(after: 0, limit: 10000))
+        #expect(try ListQuery.parse("limit=%31%30") == ListQuery(after: 0, limit: 10))
+        for bad in ["limit=0", "limit=10001", "limit=-1", "limit=1.5", "limit=", "limit", "limit=1&limit=1",
+                    "after=-1", "after=x", "after=", "after=1&after=2", "after=9223372036854775808", "limit=+1"] {
+            #expect(throws: APIError.self, "\(bad)") { try ListQuery.parse(Substring(bad)) }
+        }
+    }
+
+    @Test func customerBodies() throws {
+        #expect(try RequestBodyParser.customer(json(#"{"name":"Carl"}"#)) == CustomerInput(name: "Carl"))
+        #expect(try RequestBodyParser.customer(json(#"{"name":"Carl","extra":[1]}"#)) == CustomerInput(name: "Carl"))
+        let long = String(repeating: "é", count: 250)
+        #expect(try RequestBodyParser.customer(json(#"{"name":"\#(long)"}"#)).name == long)
+        for bad in [#"{}"#, #"{"name": ""}"#, #"{"name": 5}"#, #"{"name": null}"#,
+                    #"{"name": "\#(long)x"}"#, #"{"name": "a\u0000b"}"#] {
+            #expect(throws: APIError.self, "\(bad)") { try RequestBodyParser.customer(json(bad)) }
+        }
+    }
+
+    @Test func bodyMustBeAJSONObject() {
+        for bad in ["", "[]", "\"x\"", "1", "null", "{", "{\"name\":\"Carl\"} x"] {
+            #expect(throws: APIError.self, "\(bad)") { try RequestBodyParser.object(Array(bad.utf8)) }
+        }
+    }
+
+    @Test func productBodies() throws {
+        #expect(try RequestBodyParser.product(json(#"{"name": "Ice Cream", "price": 123.4}"#))
+                == ProductInput(name: "Ice Cream", price: Money(cents: 12340)!))
+        #expect(throws: APIError.self) { try RequestBodyParser.product(json(#"{"name": "x"}"#)) }
+        #expect(throws: APIError.self) { try RequestBodyParser.product(json(#"{"price": 1}"#)) }
+        #expect(try RequestBodyParser.productChanges(json(#"{"price": "2"}"#)) == ProductChanges(name: nil, price: Money(cents: 200)))
+        #expect(try RequestBodyParser.productChanges(json(#"{"name": "y"}"#)) == ProductChanges(name: "y", price: nil))
+        #expect(throws: APIError.self) { try RequestBodyParser.productChanges(json(#"{"other": 1}"#)) }
+    }
+
+    @Test func orderBodies() throws {
+        let order = try RequestBodyParser.order(json(
+            #"{"subtotal": "123.40", "customer": {"id": "523377322022797313"}, "products": [{"id": 3}, {"id": 2}, {"id": 3}]}"#))
+        #expect(order == OrderInput(subtotal: Money(cents: 12340)!, customerID: 523377322022797313, productIDs: [2, 3]))
+        #expect(try RequestBodyParser.order(json(#"{"subtotal": 1, "customer": {"id": 1}, "products": null}"#)).productIDs == [])
+        #expect(try RequestBodyParser.order(json(#"{"subtotal": 1, "customer": {"id": 1}}"#)).productIDs == [])
+        for bad in [#"{"customer": {"id": 1}}"#, #"{"subtotal": 1}"#, #"{"subtotal": 1, "customer": null}"#,
+                    #"{"subtotal": 1, "customer": 1}"#, #"{"subtotal": 1, "customer": {}}"#,
+                    #"{"subtotal": 1, "customer": {"id": 0}}"#, #"{"subtotal": 1, "customer": {"id": 1}, "products": {}}"#,
+                    #"{"subtotal": 1, "customer": {"id": 1}, "products": [1]}"#,
+                    #"{"subtotal": 1, "customer": {"id": 1}, "products": [{"id": "x"}]}"#] {
+            #expect(throws: APIError.self, "\(bad)") { try RequestBodyParser.order(json(bad)) }
+        }
+    }
+
+    @Test func contentTypes() {
+        #expect(BankAPI.isJSONContentType(nil))
+        #expect(BankAPI.isJSONContentType("application/json"))
+        #expect(BankAPI.isJSONContentType("Application/JSON; charset=utf-8"))
+        #expect(BankAPI.isJSONContentType("application/vnd.api+json"))
+        #expect(!BankAPI.isJSONContentType("text/plain"))
+        #expect(!BankAPI.isJSONContentType("application/x-www-form-urlencoded"))
+        #expect(!BankAPI.isJSONContentType("application/jsonx"))
+    }
+}
+
+@Suite("Routes and hosts")
+struct RouteTests {
+    @Test func routes() {
+        #expect(Route.match(path: "/ping/") == .ping)
+        #expect(Route.match(path: "/ping") == .ping)
+        #expect(Route.match(path: "/customer/") == .collection(.customer))
+        #expect(Route.match(path: "/order") == .collection(.order))
+        #expect(Route.match(path: "/product/12/") == .item(.product, rawID: "12"))
+        #expect(Route.match(path: "/customer/abc") == .item(.customer, rawID: "abc"))
+        for unknown in ["/", "", "/customers/", "/customer/1/2/", "//customer/", "/customer//", "/ping/x", "customer/"] {
+            #expect(Route.match(path: Substring(unknown)) == nil, "\(unknown)")
+        }
+        #expect(Route.item(.order, rawID: "1").allowedMethods == [.get, .head, .delete])
+        #expect(Route.item(.customer, rawID: "1").allowedMethods == [.get, .head, .put, .delete])
+    }
+
+    @Test func requestTargets() {
+        #expect(RequestTarget("/customer/?limit=2") == RequestTarget(path: "/customer/", query: "limit=2"))
+        #expect(RequestTarget("/customer/") == RequestTarget(path: "/customer/", query: nil))
+    }
+
+    @Test func hosts() {
+        let hosts = AllowedHosts.default
+        #expect(hosts.allows(hostHeader: "0.0.0.0:8000"))
+        #expect(hosts.allows(hostHeader: "localhost"))
+        #expect(hosts.allows(hostHeader: "LOCALHOST:1"))
+        #expect(hosts.allows(hostHeader: "127.0.0.1:8000"))
+        #expect(hosts.allows(hostHeader: "[::1]:8000"))
+        #expect(!hosts.allows(hostHeader: nil))
+        #expect(!hosts.allows(hostHeader: ""))
+        #expect(!hosts.allows(hostHeader: "evil.com"))
+        #expect(!hosts.allows(hostHeader: "localhost.evil.com"))
+        #expect(!hosts.allows(hostHeader: "localhost:abc"))
+        #expect(!hosts.allows(hostHeader: "local host"))
+        #expect(AllowedHosts(list: "*")!.allows(hostHeader: "anything.example:1"))
+        let domain = AllowedHosts(list: " .example.com , api.test")!
+        #expect(domain.allows(hostHeader: "example.com"))
+        #expect(domain.allows(hostHeader: "a.b.example.com:443"))
+        #expect(!domain.allows(hostHeader: "badexample.com"))
+        #expect(domain.allows(hostHeader: "API.test"))
+        #expect(AllowedHosts(list: " , ") == nil)
+    }
+}
+
+@Suite("Settings")
+struct SettingsTests {
+    @Test func defaults() throws {
+        let settings = try ServerSettings.resolve(flags: .init(), environment: [:])
+        #expect(settings.host == "127.0.0.1")
+        #expect(settings.port == 8000)
+        #expect(settings.databaseURL == ConnectionString.tutorialDefault)
+        #expect(settings.allowedHosts == .default)
+        #expect(settings.poolSize == 8)
+        #expect(settings.retryAttempts == 10)
+        #expect(settings.logLevel == .info)
+    }
+
+    @Test func flagsWinOverEnvironment() throws {
+        let environment = ["DATABASE_URL": "postgresql://x@db/bank", "ALLOWED_HOSTS": "example.com",
+                           "DATABASE_POOL_MAX": "3", "DATABASE_RETRY_ATTEMPTS": "4", "LOG_LEVEL": "debug",
+                           "DATABASE_POOL_TIMEOUT": "0.5"]
+        let fromEnvironment = try ServerSettings.resolve(flags: .init(address: "0.0.0.0:9000"), environment: environment)
+        #expect(fromEnvironment.host == "0.0.0.0" && fromEnvironment.port == 9000)
+        #expect(fromEnvironment.databaseURL == "postgresql://x@db/bank")
+        #expect(fromEnvironment.allowedHosts.patterns == ["example.com"])
+        #expect(fromEnvironment.poolSize == 3 && fromEnvironment.retryAttempts == 4 && fromEnvironment.logLevel == .debug)
+        #expect(fromEnvironment.poolTimeout == .milliseconds(500))
+        let flags = ServerSettings.Flags(poolSize: "5", retryAttempts: "6", logLevel: "WARNING")
+        let fromFlags = try ServerSettings.resolve(flags: flags, environment: environment)
+        #expect(fromFlags.poolSize == 5 && fromFlags.retryAttempts == 6 && fromFlags.logLevel == .warning)
+    }
+
+    @Test func addresses() throws {
+        #expect(try ServerSettings.parseAddress("8000") == ("127.0.0.1", 8000))
+        #expect(try ServerSettings.parseAddress("0.0.0.0:8000") == ("0.0.0.0", 8000))
+        #expect(try ServerSettings.parseAddress("[::1]:8001") == ("::1", 8001))
+        #expect(try ServerSettings.parseAddress("localhost:0") == ("localhost", 0))
+        for bad in ["", "abc", "0.0.0.0:", ":8000", "0.0.0.0:abc", "70000", "[::1]", "[zz]:1", "a b:1"] {
+            #expect(throws: SettingsError.self, "\(bad)") { try ServerSettings.parseAddress(bad) }
+        }
+    }
+
+    @Test func badSettingsAreOneClearMessage() {
+        let cases: [(ServerSettings.Flags, [String: String], String)] = [
+            (.init(poolSize: "0"), [:], "--pool-size"),
+            (.init(), ["DATABASE_POOL_MAX": "many"], "DATABASE_POOL_MAX"),
+            (.init(retryAttempts: "-1"), [:], "--retry-attempts"),
+            (.init(), ["DATABASE_RETRY_ATTEMPTS": "1.5"], "DATABASE_RETRY_ATTEMPTS"),
+            (.init(logLevel: "loud"), [:], "--log-level"),
+            (.init(), ["LOG_LEVEL": "verbose"], "LOG_LEVEL"),
+            (.init(), ["DATABASE_POOL_TIMEOUT": "-2"], "DATABASE_POOL_TIMEOUT"),
+            (.init(address: "nope"), [:], "not a valid port"),
+        ]
+        for (flags, environment, mention) in cases {
+            do {
+                _ = try ServerSettings.resolve(flags: flags, environment: environment)
+                Issue.record("accepted \(flags) \(environment)")
+            } catch {
+                #expect(error.description.contains(mention), "\(error.description)")
+                #expect(!error.description.contains("\n"))
+            }
+        }
+    }
+}
