@@ -1,0 +1,108 @@
+import Foundation
+
+/// `manage makemigrations`: replay the files, diff against the declarations, write the next file.
+/// Needs no database.
+public enum MakeMigrations {
+    public struct Options: Sendable {
+        /// The name after the number (`--name`); automatic otherwise (`initial`, `customers_email`, ...).
+        public var name: String?
+        /// Write an empty migration to fill in by hand (`--empty`).
+        public var empty = false
+        /// Print what would be written, write nothing (`--dry-run`).
+        public var dryRun = false
+        /// Write nothing; the result says whether changes are pending (`--check`).
+        public var check = false
+        /// 3 prints the whole file on a dry run, as Django does.
+        public var verbosity = 1
+
+        public init(name: String? = nil, empty: Bool = false, dryRun: Bool = false, check: Bool = false, verbosity: Int = 1) {
+            self.name = name
+            self.empty = empty
+            self.dryRun = dryRun
+            self.check = check
+            self.verbosity = verbosity
+        }
+    }
+
+    public enum Outcome: Equatable, Sendable {
+        case noChanges
+        /// The file written (or that would be, on a dry run or check) and its text.
+        case migration(fileName: String, text: String, operations: [Operation])
+
+        /// `--check` fails (exit 1) when there are changes.
+        public var hasChanges: Bool { if case .migration = self { return true } else { return false } }
+    }
+
+    /// The operations that would make the next migration (no questions: renames are not guessed).
+    public static func pendingOperations(appLabel: String, models: [Model], directory: URL) throws -> [Operation] {
+        let target = try ModelValidation.state(appLabel: appLabel, models: models)
+        let migrations = try MigrationLoader.load(directory: directory)
+        try checkApp(migrations, appLabel: appLabel)
+        let current = try MigrationLoader.replay(migrations, appLabel: appLabel)
+        return try Autodetector(from: current, to: target).changes(questioner: NonInteractiveQuestioner())
+    }
+
+    @discardableResult
+    public static func run(appLabel: String, models: [Model], directory: URL, options: Options = Options(),
+                           questioner: Questioner = NonInteractiveQuestioner(),
+                           output: (String) -> Void = { print($0) }) throws -> Outcome {
+        if let name = options.name, !SQLWriter.isPlainIdentifier("_" + name) {
+            throw MakeMigrationsError(description: "The migration name '\(name)' must be letters, digits and underscores.")
+        }
+        let target = try ModelValidation.state(appLabel: appLabel, models: models)
+        let migrations = try MigrationLoader.load(directory: directory)
+        try checkApp(migrations, appLabel: appLabel)
+        let current = try MigrationLoader.replay(migrations, appLabel: appLabel)
+        let operations = options.empty ? [] : try Autodetector(from: current, to: target).changes(questioner: questioner)
+        if operations.isEmpty && !options.empty {
+            output("No changes detected")
+            return .noChanges
+        }
+        let number = (migrations.last?.number ?? 0) + 1
+        let name = String(format: "%04d_", number) + (options.name ?? suggestedName(operations, initial: migrations.isEmpty))
+        let text = try MigrationFile.render(app: appLabel, name: name, operations: operations, state: current)
+        let file = directory.appendingPathComponent(name + ".sql")
+        output("Migrations for '\(appLabel)':")
+        output("  \(displayPath(file))")
+        for operation in operations { output("    - \(operation.description)") }
+        if operations.isEmpty { output("    - (empty: write its SQL by hand)") }
+        if options.dryRun && options.verbosity >= 3 { output(text) }
+        if !options.dryRun && !options.check {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: file, options: .withoutOverwriting)
+        }
+        return .migration(fileName: name + ".sql", text: text, operations: operations)
+    }
+
+    /// Django's `Migration.suggest_name`: `initial` for the first, else the operations' name
+    /// fragments joined, cut to `..._and_more` past 52 characters.
+    public static func suggestedName(_ operations: [Operation], initial: Bool) -> String {
+        if initial { return "initial" }
+        guard let first = operations.first else { return "auto" }
+        var name = first.migrationNameFragment
+        for operation in operations.dropFirst() {
+            let longer = "\(name)_\(operation.migrationNameFragment)"
+            if longer.count > 52 { return "\(name)_and_more" }
+            name = longer
+        }
+        return name
+    }
+
+    static func checkApp(_ migrations: [Migration], appLabel: String) throws {
+        if let other = migrations.first(where: { $0.app != appLabel }) {
+            throw MigrationFileError(file: other.fileName, line: nil, message: "belongs to app '\(other.app)', not '\(appLabel)'")
+        }
+    }
+
+    /// The path relative to the current folder when it is inside it (`Migrations/0001_initial.sql`).
+    static func displayPath(_ url: URL) -> String {
+        let path = url.standardizedFileURL.path
+        let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.path
+        if path.hasPrefix(here + "/") { return String(path.dropFirst(here.count + 1)) }
+        return path
+    }
+}
+
+public struct MakeMigrationsError: Error, CustomStringConvertible {
+    public var description: String
+}

@@ -1,0 +1,134 @@
+/// The SQL dialect, in one place: identifier quoting, literals and statement text.
+///
+/// Everything written here runs on both CockroachDB and PostgreSQL 15 (see
+/// shared/design/cockroachdb.md): `BIGSERIAL`, `VARCHAR`/`TEXT`, `DECIMAL`, `TIMESTAMPTZ`, no
+/// `DEFERRABLE`, no `CONCURRENTLY`, one schema change per statement, named constraints and indexes
+/// (so later migrations can drop and rename them without asking the database), and unique
+/// indexes dropped with `DROP INDEX ... CASCADE`, the form both accept.
+public enum SQLWriter {
+    /// A double-quoted identifier, quotes doubled: `"my""table"`.
+    public static func quote(_ identifier: String) -> String {
+        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// A single-quoted string literal, quotes doubled (standard_conforming_strings, the default
+    /// on both servers). Only for DDL, where the servers take no parameters (column defaults).
+    public static func literal(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+    }
+
+    /// Letters, digits and underscores, not starting with a digit: the names the engine accepts
+    /// for apps, models, fields, tables and indexes.
+    public static func isPlainIdentifier(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, !name.isEmpty else { return false }
+        let ok = name.unicodeScalars.allSatisfy { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "_" }
+        return ok && !("0"..."9").contains(first)
+    }
+
+    static func defaultSQL(_ value: FieldDefault) -> String {
+        switch value {
+        case .string(let text): return literal(text)
+        case .integer(let n): return String(n)
+        case .decimal(let text): return text
+        case .boolean(let b): return b ? "TRUE" : "FALSE"
+        case .now: return "now()"
+        }
+    }
+
+    static func columnDefinition(_ column: TableLayout.Column) -> String {
+        var sql = "\(quote(column.name)) \(column.type.sql) \(column.null ? "NULL" : "NOT NULL")"
+        if let value = column.defaultValue { sql += " DEFAULT \(defaultSQL(value))" }
+        if column.primaryKey { sql += " PRIMARY KEY" }
+        return sql
+    }
+
+    static func createTable(_ table: TableLayout.Table, layout: TableLayout) -> [String] {
+        var lines = table.columns.map(columnDefinition)
+        for fk in table.foreignKeys {
+            lines.append(foreignKeyClause(fk, in: table, layout: layout))
+        }
+        for unique in table.uniqueConstraints {
+            let columns = unique.columns.map { id in quote(table.column(id)?.name ?? id) }.joined(separator: ", ")
+            lines.append("CONSTRAINT \(quote(unique.name)) UNIQUE (\(columns))")
+        }
+        var statements = ["CREATE TABLE \(quote(table.name)) (\n    " + lines.joined(separator: ",\n    ") + "\n);"]
+        statements += table.indexes.map { createIndex($0, on: table) }
+        return statements
+    }
+
+    static func foreignKeyClause(_ fk: TableLayout.ForeignKeyConstraint, in table: TableLayout.Table, layout: TableLayout) -> String {
+        let column = table.column(fk.column)?.name ?? fk.column
+        let target = layout.tables[fk.target]
+        let targetTable = target?.name ?? fk.target.model
+        let targetColumn = target?.column(fk.targetColumn)?.name ?? fk.targetColumn
+        return "CONSTRAINT \(quote(fk.name)) FOREIGN KEY (\(quote(column))) REFERENCES \(quote(targetTable)) (\(quote(targetColumn))) ON DELETE \(fk.onDelete.rawValue)"
+    }
+
+    static func dropTable(_ name: String) -> String { "DROP TABLE \(quote(name));" }
+
+    static func renameTable(_ old: String, _ new: String) -> String { "ALTER TABLE \(quote(old)) RENAME TO \(quote(new));" }
+
+    static func addColumn(_ table: String, _ column: TableLayout.Column, oneOffDefault: FieldDefault? = nil) -> [String] {
+        var definition = column
+        if let oneOffDefault, column.defaultValue == nil { definition.defaultValue = oneOffDefault }
+        var statements = ["ALTER TABLE \(quote(table)) ADD COLUMN \(columnDefinition(definition));"]
+        if oneOffDefault != nil, column.defaultValue == nil {
+            statements.append("ALTER TABLE \(quote(table)) ALTER COLUMN \(quote(column.name)) DROP DEFAULT;")
+        }
+        return statements
+    }
+
+    static func dropColumn(_ table: String, _ column: String) -> String {
+        "ALTER TABLE \(quote(table)) DROP COLUMN \(quote(column));"
+    }
+
+    static func renameColumn(_ table: String, _ old: String, _ new: String) -> String {
+        "ALTER TABLE \(quote(table)) RENAME COLUMN \(quote(old)) TO \(quote(new));"
+    }
+
+    static func alterType(_ table: String, _ column: String, _ type: TableLayout.ColumnType) -> String {
+        "ALTER TABLE \(quote(table)) ALTER COLUMN \(quote(column)) TYPE \(type.sql);"
+    }
+
+    static func setNull(_ table: String, _ column: String, _ null: Bool) -> String {
+        "ALTER TABLE \(quote(table)) ALTER COLUMN \(quote(column)) \(null ? "DROP NOT NULL" : "SET NOT NULL");"
+    }
+
+    static func setDefault(_ table: String, _ column: String, _ value: FieldDefault?) -> String {
+        if let value { return "ALTER TABLE \(quote(table)) ALTER COLUMN \(quote(column)) SET DEFAULT \(defaultSQL(value));" }
+        return "ALTER TABLE \(quote(table)) ALTER COLUMN \(quote(column)) DROP DEFAULT;"
+    }
+
+    static func fillNulls(_ table: String, _ column: String) -> String {
+        "UPDATE \(quote(table)) SET \(quote(column)) = DEFAULT WHERE \(quote(column)) IS NULL;"
+    }
+
+    static func copyColumn(_ table: String, from: String, to: String, type: TableLayout.ColumnType) -> String {
+        "UPDATE \(quote(table)) SET \(quote(to)) = CAST(\(quote(from)) AS \(type.sql));"
+    }
+
+    static func addForeignKey(_ fk: TableLayout.ForeignKeyConstraint, in table: TableLayout.Table, layout: TableLayout) -> String {
+        "ALTER TABLE \(quote(table.name)) ADD \(foreignKeyClause(fk, in: table, layout: layout));"
+    }
+
+    static func dropConstraint(_ table: String, _ name: String) -> String {
+        "ALTER TABLE \(quote(table)) DROP CONSTRAINT \(quote(name));"
+    }
+
+    static func renameConstraint(_ table: String, _ old: String, _ new: String) -> String {
+        "ALTER TABLE \(quote(table)) RENAME CONSTRAINT \(quote(old)) TO \(quote(new));"
+    }
+
+    static func createIndex(_ index: TableLayout.IndexDefinition, on table: TableLayout.Table) -> String {
+        let columns = index.columns.map { id in quote(table.column(id)?.name ?? id) }.joined(separator: ", ")
+        return "CREATE \(index.unique ? "UNIQUE " : "")INDEX \(quote(index.name)) ON \(quote(table.name)) (\(columns));"
+    }
+
+    static func dropIndex(_ index: TableLayout.IndexDefinition) -> String {
+        "DROP INDEX \(quote(index.name))\(index.unique ? " CASCADE" : "");"
+    }
+
+    static func renameIndex(_ old: String, _ new: String) -> String {
+        "ALTER INDEX \(quote(old)) RENAME TO \(quote(new));"
+    }
+}

@@ -1,0 +1,288 @@
+/// The tables a `ProjectState` needs, as the database sees them: table, column, index and
+/// constraint names, each object tagged with an identity that survives renames.
+///
+/// Operations turn into SQL by comparing the layout before and after them (`SchemaEditor`):
+/// a rename operation maps the old identities to the new ones, so the comparison sees the same
+/// objects under new names and emits `RENAME` statements, never a drop and a create.
+struct TableLayout: Equatable {
+    var tables: [TableID: Table]
+
+    /// A table's identity: a model's own table, or the join table of one of its many-to-many fields.
+    struct TableID: Hashable, Comparable {
+        var model: String
+        var joinField: String?
+
+        static func < (a: TableID, b: TableID) -> Bool {
+            (a.model, a.joinField ?? "") < (b.model, b.joinField ?? "")
+        }
+    }
+
+    struct Table: Equatable {
+        var id: TableID
+        var name: String
+        var columns: [Column]
+        var foreignKeys: [ForeignKeyConstraint]
+        /// Unique constraints written inside CREATE TABLE (the join table's pair).
+        var uniqueConstraints: [UniqueConstraint]
+        /// Plain and unique indexes, created by their own statements.
+        var indexes: [IndexDefinition]
+
+        func column(_ id: String) -> Column? { columns.first { $0.id == id } }
+    }
+
+    struct Column: Equatable {
+        /// The field name, or `id` / `from` / `to` in a join table.
+        var id: String
+        var name: String
+        var type: ColumnType
+        var null: Bool
+        var defaultValue: FieldDefault?
+        var primaryKey: Bool
+    }
+
+    struct ForeignKeyConstraint: Equatable {
+        var id: String
+        var name: String
+        var column: String
+        var target: TableID
+        var targetColumn: String
+        var onDelete: OnDelete
+    }
+
+    struct UniqueConstraint: Equatable {
+        var id: String
+        var name: String
+        var columns: [String]
+    }
+
+    struct IndexDefinition: Equatable {
+        var id: String
+        var name: String
+        var columns: [String]
+        var unique: Bool
+    }
+
+    /// Column types the writer emits.
+    enum ColumnType: Equatable {
+        case bigSerial
+        case varchar(Int)
+        case text
+        case integer
+        case bigInt
+        case decimal(Int, Int)
+        case boolean
+        case timestampTZ
+
+        var sql: String {
+            switch self {
+            case .bigSerial: return "BIGSERIAL"
+            case .varchar(let n): return "VARCHAR(\(n))"
+            case .text: return "TEXT"
+            case .integer: return "INTEGER"
+            case .bigInt: return "BIGINT"
+            case .decimal(let p, let s): return "DECIMAL(\(p), \(s))"
+            case .boolean: return "BOOLEAN"
+            case .timestampTZ: return "TIMESTAMPTZ"
+            }
+        }
+
+        /// The type a foreign key column pointing at a column of this type has.
+        var referenceType: ColumnType { self == .bigSerial ? .bigInt : self }
+
+        /// Whether changing to `other` keeps every value and needs no rewrite, so that
+        /// `ALTER COLUMN ... TYPE` runs in place on CockroachDB as well.
+        func widensInPlace(to other: ColumnType) -> Bool {
+            switch (self, other) {
+            case (.varchar(let a), .varchar(let b)): return b >= a
+            case (.varchar, .text), (.integer, .bigInt): return true
+            default: return false
+            }
+        }
+    }
+
+    /// The layout of every model in `state`.
+    init(_ state: ProjectState) {
+        tables = [:]
+        for model in state.sortedModels {
+            let id = TableID(model: model.key, joinField: nil)
+            let table = state.tableName(of: model)
+            var columns: [Column] = [], foreignKeys: [ForeignKeyConstraint] = [], indexes: [IndexDefinition] = []
+            for field in model.fields {
+                switch field.kind {
+                case .manyToMany(let to):
+                    guard let target = state.model(to), let joined = TableLayout.joinTable(state, model, field, target) else { continue }
+                    tables[joined.id] = joined
+                case .foreignKey(let to, let onDelete):
+                    guard let target = state.model(to), let targetKey = state.primaryKey(of: target),
+                          let targetType = TableLayout.columnType(targetKey.kind) else { continue }
+                    columns.append(Column(id: field.name, name: field.column, type: targetType.referenceType, null: field.null,
+                                          defaultValue: nil, primaryKey: field.primaryKey))
+                    let targetTable = state.tableName(of: target)
+                    foreignKeys.append(ForeignKeyConstraint(
+                        id: "fk:\(field.name)",
+                        name: Names.indexName(table, [field.column], suffix: "_fk_\(targetTable)_\(targetKey.column)"),
+                        column: field.name, target: TableID(model: target.key, joinField: nil),
+                        targetColumn: targetKey.name, onDelete: onDelete))
+                default:
+                    guard let type = TableLayout.columnType(field.kind) else { continue }
+                    columns.append(Column(id: field.name, name: field.column, type: type, null: field.null,
+                                          defaultValue: field.defaultValue, primaryKey: field.primaryKey))
+                }
+                if field.hasColumn && field.unique && !field.primaryKey {
+                    indexes.append(IndexDefinition(id: "uniq:\(field.name)", name: Names.indexName(table, [field.column], suffix: "_uniq"),
+                                                   columns: [field.name], unique: true))
+                }
+                if field.wantsIndex {
+                    indexes.append(IndexDefinition(id: "idx:\(field.name)", name: Names.indexName(table, [field.column]),
+                                                   columns: [field.name], unique: false))
+                }
+            }
+            for set in model.uniqueTogether {
+                let columnNames = set.map { model.field($0)?.column ?? $0 }
+                indexes.append(IndexDefinition(id: "ut:" + set.joined(separator: ","), name: Names.indexName(table, columnNames, suffix: "_uniq"),
+                                               columns: set, unique: true))
+            }
+            for index in model.indexes {
+                indexes.append(IndexDefinition(id: "meta:\(index.name)", name: index.name, columns: index.fields, unique: false))
+            }
+            tables[id] = Table(id: id, name: table, columns: columns, foreignKeys: foreignKeys, uniqueConstraints: [], indexes: indexes)
+        }
+    }
+
+    /// Django's automatic join table: `id`, `<model>_id`, `<target>_id`, both foreign keys
+    /// cascading, the pair unique, each column indexed.
+    static func joinTable(_ state: ProjectState, _ model: ModelState, _ field: FieldState, _ target: ModelState) -> Table? {
+        guard let fromKey = state.primaryKey(of: model), let toKey = state.primaryKey(of: target),
+              let fromType = columnType(fromKey.kind), let toType = columnType(toKey.kind) else { return nil }
+        let name = state.joinTableName(of: model, field: field)
+        let (from, to) = state.joinColumns(of: model, field: field)
+        let fromTable = state.tableName(of: model), toTable = state.tableName(of: target)
+        return Table(
+            id: TableID(model: model.key, joinField: field.name),
+            name: name,
+            columns: [
+                Column(id: "id", name: "id", type: .bigSerial, null: false, defaultValue: nil, primaryKey: true),
+                Column(id: "from", name: from, type: fromType.referenceType, null: false, defaultValue: nil, primaryKey: false),
+                Column(id: "to", name: to, type: toType.referenceType, null: false, defaultValue: nil, primaryKey: false),
+            ],
+            foreignKeys: [
+                ForeignKeyConstraint(id: "fk:from", name: Names.indexName(name, [from], suffix: "_fk_\(fromTable)_\(fromKey.column)"),
+                                     column: "from", target: TableID(model: model.key, joinField: nil),
+                                     targetColumn: fromKey.name, onDelete: .cascade),
+                ForeignKeyConstraint(id: "fk:to", name: Names.indexName(name, [to], suffix: "_fk_\(toTable)_\(toKey.column)"),
+                                     column: "to", target: TableID(model: target.key, joinField: nil),
+                                     targetColumn: toKey.name, onDelete: .cascade),
+            ],
+            uniqueConstraints: [UniqueConstraint(id: "pair", name: Names.indexName(name, [from, to], suffix: "_uniq"), columns: ["from", "to"])],
+            indexes: [
+                IndexDefinition(id: "idx:from", name: Names.indexName(name, [from]), columns: ["from"], unique: false),
+                IndexDefinition(id: "idx:to", name: Names.indexName(name, [to]), columns: ["to"], unique: false),
+            ]
+        )
+    }
+
+    static func columnType(_ kind: FieldKind) -> ColumnType? {
+        switch kind {
+        case .autoField, .bigAutoField: return .bigSerial
+        case .char(let n): return .varchar(n)
+        case .text: return .text
+        case .integer: return .integer
+        case .bigInteger: return .bigInt
+        case .decimal(let p, let s): return .decimal(p, s)
+        case .boolean: return .boolean
+        case .dateTime: return .timestampTZ
+        case .foreignKey, .manyToMany: return nil
+        }
+    }
+
+    /// The same layout with identities renamed, so that it lines up with the layout after a rename.
+    func renamed(_ renames: Renames) -> TableLayout {
+        guard !renames.isEmpty else { return self }
+        var result: [TableID: Table] = [:]
+        for (_, table) in tables {
+            let model = table.id.model
+            var copy = table
+            copy.id = renames.table(table.id)
+            if table.id.joinField == nil {
+                let field = { (name: String) in renames.field(model, name) }
+                copy.columns = table.columns.map { var c = $0; c.id = field(c.id); return c }
+                copy.foreignKeys = table.foreignKeys.map {
+                    var f = $0
+                    f.column = field(f.column)
+                    f.id = "fk:" + field(String(f.id.dropFirst(3)))
+                    f.target = renames.table(f.target)
+                    f.targetColumn = renames.field(f.target.model, f.targetColumn)
+                    return f
+                }
+                copy.indexes = table.indexes.map {
+                    var i = $0
+                    i.columns = i.columns.map(field)
+                    if !i.id.hasPrefix("meta:"), let colon = i.id.firstIndex(of: ":") {
+                        let role = i.id[..<colon]
+                        i.id = role + ":" + i.id[i.id.index(after: colon)...].split(separator: ",").map { field(String($0)) }.joined(separator: ",")
+                    }
+                    return i
+                }
+            } else {
+                copy.foreignKeys = table.foreignKeys.map {
+                    var f = $0
+                    f.target = renames.table(f.target)
+                    f.targetColumn = renames.field(f.target.model, f.targetColumn)
+                    return f
+                }
+            }
+            result[copy.id] = copy
+        }
+        return TableLayout(tables: result)
+    }
+
+    init(tables: [TableID: Table]) { self.tables = tables }
+}
+
+/// The renames an operation makes, as identity maps for `TableLayout.renamed`.
+struct Renames {
+    /// Old model key to new model key.
+    var models: [String: String] = [:]
+    /// (model key after model renames, old field name) to new field name.
+    var fields: [String: [String: String]] = [:]
+
+    var isEmpty: Bool { models.isEmpty && fields.isEmpty }
+
+    func model(_ key: String) -> String { models[key] ?? key }
+
+    func field(_ model: String, _ name: String) -> String { fields[self.model(model)]?[name] ?? name }
+
+    func table(_ id: TableLayout.TableID) -> TableLayout.TableID {
+        TableLayout.TableID(model: model(id.model), joinField: id.joinField.map { field(id.model, $0) })
+    }
+
+    /// The renames that undo these.
+    var inverted: Renames {
+        var result = Renames()
+        for (old, new) in models { result.models[new] = old }
+        for (model, map) in fields {
+            // Field renames are keyed by the model's new key; undoing runs before the model rename is undone.
+            var inverse: [String: String] = [:]
+            for (old, new) in map { inverse[new] = old }
+            result.fields[result.model(model)] = inverse
+        }
+        return result
+    }
+}
+
+/// Django's naming of indexes and constraints (`BaseDatabaseSchemaEditor._create_index_name`),
+/// with a SHA-256 digest where Django uses MD5, kept within PostgreSQL's 63 characters.
+enum Names {
+    static let maxLength = 63
+
+    static func indexName(_ table: String, _ columns: [String], suffix: String = "") -> String {
+        var hashSuffix = String(SHA256.hexDigest(of: ([table] + columns).joined(separator: "\u{0}")).prefix(8)) + suffix
+        let name = "\(table)_\(columns.joined(separator: "_"))_\(hashSuffix)"
+        if name.count <= maxLength { return name }
+        if hashSuffix.count > maxLength / 3 { hashSuffix = String(hashSuffix.prefix(maxLength / 3)) }
+        let other = (maxLength - hashSuffix.count) / 2 - 1
+        var short = "\(table.prefix(other))_\(columns.joined(separator: "_").prefix(other))_\(hashSuffix)"
+        if short.first == "_" || short.first?.isNumber == true { short = "D" + short.dropLast() }
+        return short
+    }
+}
