@@ -67,15 +67,132 @@ struct MakeMigrationsCommand: ParsableCommand {
     }
 }
 
+/// The database: `DATABASE_URL`, else the tutorial's default.
+var databaseURL: String { ConnectionString.fromEnvironment() }
+
+func writeLine(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
 struct MigrateCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "migrate")
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Updates the database schema: applies pending migrations, or moves to a target.",
+        discussion: """
+            With no arguments, applies every pending migration. `migrate myproject 0002` moves forward or \
+            backward to that migration (backward runs the down parts); `migrate myproject zero` unapplies all.
+            """
+    )
+
+    @Argument(help: "The app label (only 'myproject').") var appLabel: String?
+    @Argument(help: "A migration name or unique prefix (0002), or 'zero'.") var migrationName: String?
+    @OptionGroup var directory: MigrationsDirectoryOption
+    @Flag(help: "Print the operations that would run; change nothing.") var plan = false
+    @Flag(help: "Record the migrations as applied (or unapplied) without running their SQL.") var fake = false
+    @Option(name: .customLong("lock-timeout"), help: "Seconds to wait for another migrate to finish.") var lockTimeout = 600
+
+    func run() throws {
+        if let appLabel { try checkAppLabels([appLabel]) }
+        let target: MigrationTarget = switch migrationName {
+        case nil: .latest
+        case "zero"?: .zero
+        case let name?: .named(name)
+        }
+        do {
+            if plan {
+                try Migrator.plan(connectionString: databaseURL, directory: directory.url, to: target, app: appLabel, output: writeLine)
+            } else {
+                try Migrator.migrate(connectionString: databaseURL, directory: directory.url, to: target, app: appLabel,
+                                     fake: fake, lockTimeout: .seconds(lockTimeout), output: writeLine)
+            }
+        } catch {
+            throw commandFailure(error)
+        }
+    }
 }
+
 struct ShowMigrationsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "showmigrations")
+    static let configuration = CommandConfiguration(
+        commandName: "showmigrations",
+        abstract: "Lists the migrations and whether each is applied ([X]) or not ([ ])."
+    )
+
+    @Argument(help: "The app label (only 'myproject').") var appLabels: [String] = []
+    @OptionGroup var directory: MigrationsDirectoryOption
+
+    func run() throws {
+        try checkAppLabels(appLabels)
+        do {
+            for line in try Migrator.showMigrations(connectionString: databaseURL, directory: directory.url, app: appLabels.first) {
+                writeLine(line)
+            }
+        } catch {
+            throw commandFailure(error)
+        }
+    }
 }
+
 struct SQLMigrateCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sqlmigrate")
+    static let configuration = CommandConfiguration(
+        commandName: "sqlmigrate",
+        abstract: "Prints the SQL of a migration (its down part with --backwards). Needs no database."
+    )
+
+    @Argument(help: "The app label ('myproject').") var appLabel: String
+    @Argument(help: "A migration name or unique prefix (0001).") var migrationName: String
+    @OptionGroup var directory: MigrationsDirectoryOption
+    @Flag(help: "Print the SQL that unapplies the migration.") var backwards = false
+
+    func run() throws {
+        try checkAppLabels([appLabel])
+        do {
+            writeLine(try Migrator.sql(directory: directory.url, migration: migrationName, app: appLabel, backwards: backwards))
+        } catch {
+            throw commandFailure(error)
+        }
+    }
 }
+
 struct CheckCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "check")
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Checks the models and the database: exits 1 on changes no migration holds, or schema drift.",
+        discussion: """
+            Checks that the model declarations are valid and have no changes missing from the migrations, \
+            then (unless --skip-database) that the live schema matches what the applied migrations describe.
+            """
+    )
+
+    @OptionGroup var directory: MigrationsDirectoryOption
+    @Flag(name: .customLong("skip-database"), help: "Check the declarations and files only.") var skipDatabase = false
+
+    func run() throws {
+        var problems: [String] = []
+        do {
+            let pending = try MakeMigrations.pendingOperations(appLabel: BankModels.appLabel, models: BankModels.all, directory: directory.url)
+            if !pending.isEmpty {
+                problems.append("Your models in app '\(BankModels.appLabel)' have changes that are not yet reflected in a migration (run 'manage makemigrations'):")
+                problems += pending.map { "  - \($0.description)" }
+            }
+            if !skipDatabase {
+                let drift = try Migrator.drift(connectionString: databaseURL, directory: directory.url)
+                if !drift.isEmpty {
+                    problems.append("The database schema differs from what the applied migrations describe:")
+                    problems += drift.map { "  - \($0)" }
+                }
+                let unapplied = try Migrator.unappliedMigrations(connectionString: databaseURL, directory: directory.url)
+                if !unapplied.isEmpty {
+                    writeLine("Note: \(unapplied.count) unapplied migration(s): \(unapplied.joined(separator: ", ")). Run 'manage migrate' to apply them.")
+                }
+            }
+        } catch {
+            throw commandFailure(error)
+        }
+        if problems.isEmpty {
+            writeLine("System check identified no issues (0 silenced).")
+        } else {
+            for line in problems { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            throw ExitCode(1)
+        }
+    }
 }

@@ -1,0 +1,158 @@
+import Database
+import Foundation
+
+/// The lock that lets one `migrate` run at a time, without advisory locks (CockroachDB has none):
+/// a lease row in a table of its own.
+///
+/// ```sql
+/// CREATE TABLE IF NOT EXISTS "django_migrations_lock" (
+///     "id" INTEGER NOT NULL PRIMARY KEY,   -- always 1
+///     "owner" VARCHAR(255) NOT NULL,       -- host:pid:random of the holder
+///     "acquired" TIMESTAMPTZ NOT NULL,
+///     "expires" TIMESTAMPTZ NOT NULL,      -- the lease; renewed by a heartbeat
+///     "progress" VARCHAR(255) NULL         -- statement-by-statement runs: how far they got
+/// );
+/// ```
+///
+/// - **Acquire**: one statement, `INSERT ... ON CONFLICT ("id") DO UPDATE ... WHERE expires < now()
+///   RETURNING owner`: the row is taken when there is none or its lease ran out (a killed holder),
+///   never while a live holder renews it. Otherwise wait and try again.
+/// - **Heartbeat**: a thread with a connection of its own extends the lease every third of it.
+/// - **Fencing**: every migration transaction first reads the row `FOR UPDATE` and checks that
+///   it still holds an unexpired lease, so a holder that lost its lease (paused past expiry and
+///   taken over) cannot commit anything.
+/// - **Release**: the row is deleted (only by its owner).
+public final class MigrationLock: @unchecked Sendable {
+    public static let table = "django_migrations_lock"
+    let owner: String
+    let connectionString: String
+    let lease: Duration
+    private let state = NSCondition()
+    private var stopped = false
+    private var heartbeat: Thread?
+
+    public init(connectionString: String, lease: Duration = .seconds(60)) {
+        self.connectionString = connectionString
+        self.lease = lease
+        let host = ProcessInfo.processInfo.hostName
+        owner = "\(host.prefix(100)):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
+    }
+
+    static let createStatement = """
+        CREATE TABLE IF NOT EXISTS \(SQLWriter.quote(table)) (
+            "id" INTEGER NOT NULL PRIMARY KEY,
+            "owner" VARCHAR(255) NOT NULL,
+            "acquired" TIMESTAMPTZ NOT NULL,
+            "expires" TIMESTAMPTZ NOT NULL,
+            "progress" VARCHAR(255) NULL
+        )
+        """
+
+    var leaseText: String { "\(Int(lease.seconds.rounded(.up))) seconds" }
+
+    func ensureTable(_ connection: Connection) throws {
+        try Recorder.createConcurrently(connection, Self.createStatement)
+    }
+
+    /// Takes the lock, waiting for a live holder to release it (up to `timeout`); says once
+    /// through `output` that it waits, and for whom.
+    func acquire(_ connection: Connection, timeout: Duration, poll: Duration = .milliseconds(200), output: (String) -> Void) throws {
+        let deadline = ContinuousClock.now + timeout
+        var said = false
+        while true {
+            let taken = try connection.transaction { c in
+                try c.execute("""
+                    INSERT INTO \(SQLWriter.quote(Self.table)) ("id", "owner", "acquired", "expires")
+                    VALUES (1, $1, now(), now() + CAST($2 AS INTERVAL))
+                    ON CONFLICT ("id") DO UPDATE SET "owner" = excluded."owner", "acquired" = excluded."acquired",
+                        "expires" = excluded."expires"
+                    WHERE \(SQLWriter.quote(Self.table))."expires" < now()
+                    RETURNING "owner"
+                    """, [owner, leaseText]).count == 1
+            }.value
+            if taken { break }
+            if !said {
+                let holder = try? connection.execute("SELECT \"owner\" FROM \(SQLWriter.quote(Self.table)) WHERE \"id\" = 1")
+                    .first.map { try $0.decode(String.self, at: 0) }
+                output("  Waiting for the migration lock, held by \(holder ?? "another process")...")
+                said = true
+            }
+            if ContinuousClock.now >= deadline {
+                throw MigrationStateError(description: "The migration lock is still held after \(Int(timeout.seconds)) s; another migrate is running (or delete the row in \(Self.table) if its holder is gone).")
+            }
+            Thread.sleep(forTimeInterval: poll.seconds * Double.random(in: 0.5..<1.5))
+        }
+        startHeartbeat()
+    }
+
+    /// Inside a migration transaction: locks the row and checks the lease is still ours.
+    func confirm(_ connection: Connection) throws {
+        let rows = try connection.execute(
+            "SELECT \"owner\", \"expires\" > now() FROM \(SQLWriter.quote(Self.table)) WHERE \"id\" = 1 FOR UPDATE")
+        guard let row = rows.first, try row.decode(String.self, at: 0) == owner, try row.decode(Bool.self, at: 1) else {
+            throw MigrationStateError(description: "Lost the migration lock (its lease expired and another process took it); nothing more was applied.")
+        }
+    }
+
+    /// Statement-by-statement runs record how far a migration got, to resume after a crash: the
+    /// row keeps it when a new owner takes over an expired lease.
+    func progress(_ connection: Connection) throws -> String? {
+        try connection.execute("SELECT \"progress\" FROM \(SQLWriter.quote(Self.table)) WHERE \"id\" = 1 AND \"owner\" = $1", [owner])
+            .first.flatMap { try $0.decode(String?.self, at: 0) }
+    }
+
+    func setProgress(_ connection: Connection, _ progress: String?) throws {
+        try connection.execute("UPDATE \(SQLWriter.quote(Self.table)) SET \"progress\" = $2 WHERE \"id\" = 1 AND \"owner\" = $1",
+                               [owner, progress])
+    }
+
+    /// Stops the heartbeat and deletes the row.
+    func release(_ connection: Connection) {
+        stopHeartbeat()
+        _ = try? connection.transaction { c in
+            try c.execute("DELETE FROM \(SQLWriter.quote(Self.table)) WHERE \"id\" = 1 AND \"owner\" = $1", [owner])
+        }
+    }
+
+    private func startHeartbeat() {
+        state.lock()
+        stopped = false
+        state.unlock()
+        let thread = Thread { [self] in
+            var connection: Connection?
+            while true {
+                state.lock()
+                if !stopped { _ = state.wait(until: Date(timeIntervalSinceNow: lease.seconds / 3)) }
+                let done = stopped
+                state.unlock()
+                if done { break }
+                do {
+                    if connection == nil { connection = try Connection(connectionString: connectionString) }
+                    _ = try connection!.transaction { c in
+                        try c.execute("""
+                            UPDATE \(SQLWriter.quote(Self.table)) SET "expires" = now() + CAST($2 AS INTERVAL)
+                            WHERE "id" = 1 AND "owner" = $1
+                            """, [owner, leaseText])
+                    }
+                } catch {
+                    connection = nil  // try again with a new connection next beat
+                }
+            }
+            connection?.close()
+        }
+        heartbeat = thread
+        thread.start()
+    }
+
+    private func stopHeartbeat() {
+        state.lock()
+        stopped = true
+        state.broadcast()
+        state.unlock()
+    }
+}
+
+/// The database and the files disagree, or the lock could not be had: nothing was changed.
+public struct MigrationStateError: Error, CustomStringConvertible {
+    public var description: String
+}

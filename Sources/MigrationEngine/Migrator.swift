@@ -1,0 +1,159 @@
+import Database
+import Foundation
+
+/// The migrations API for programs and tests: apply, list, show, print SQL, check drift.
+///
+/// ## Applying
+/// - ``migrate(connectionString:directory:output:)`` applies every pending migration.
+/// - ``migrate(connectionString:directory:to:app:fake:lockTimeout:strategy:output:)`` moves
+///   forward or backward to a target, or records without running (`fake`).
+/// - ``plan(connectionString:directory:to:app:output:)`` prints what would run.
+///
+/// ## Inspecting
+/// - ``unappliedMigrations(connectionString:directory:)``, ``showMigrations(connectionString:directory:)``
+/// - ``sql(directory:migration:backwards:)`` (no database needed)
+/// - ``drift(connectionString:directory:)`` (the live schema against the applied migrations)
+///
+/// Every call checks the files first (numbering, headers), then the history (edited or deleted
+/// applied files) before changing anything. Concurrent `migrate` calls are serialized by
+/// `MigrationLock`: one applies, the others wait and then find nothing to do.
+public enum Migrator {
+    /// Applies every pending migration in `directory` (what `manage migrate` does), printing
+    /// Django's progress lines through `output`.
+    public static func migrate(connectionString: String, directory: URL, output: (String) -> Void = { _ in }) throws {
+        try migrate(connectionString: connectionString, directory: directory, to: .latest, output: output)
+    }
+
+    /// The names of the migrations in `directory` not applied to the database, in order.
+    public static func unappliedMigrations(connectionString: String, directory: URL) throws -> [String] {
+        let migrations = try MigrationLoader.load(directory: directory)
+        guard let app = migrations.first?.app else { return [] }
+        let connection = try Connection(connectionString: connectionString)
+        defer { connection.close() }
+        let applied = Set(try Recorder(connection: connection).applied(app: app).map(\.name))
+        return migrations.map(\.name).filter { !applied.contains($0) }
+    }
+
+    /// Moves the app to `target`: applies pending migrations up to it, or unapplies (runs the
+    /// down parts of) those after it. `fake` records the history without running any SQL.
+    ///
+    /// - Parameters:
+    ///   - app: the app label given on the command line, checked against the files'.
+    ///   - lockTimeout: how long to wait for another `migrate` to finish.
+    ///   - strategy: how SQL meets the server; by default one transaction per migration on
+    ///     PostgreSQL, statement by statement on CockroachDB.
+    public static func migrate(connectionString: String, directory: URL, to target: MigrationTarget, app: String? = nil,
+                               fake: Bool = false, lockTimeout: Duration = .seconds(600), strategy: ExecutionStrategy? = nil,
+                               output: (String) -> Void = { _ in }) throws {
+        let migrations = try MigrationLoader.load(directory: directory)
+        let label = try appLabel(migrations, app)
+        let wanted = try Executor.resolve(target, in: migrations, app: label)
+        output("Operations to perform:")
+        switch target {
+        case .latest: output("  Apply all migrations: \(label.isEmpty ? "(none)" : label)")
+        case .zero: output("  Unapply all migrations: \(label)")
+        case .named: output("  Target specific migration: \(migrations[wanted - 1].name), from \(label)")
+        }
+        let connection = try Connection(connectionString: connectionString)
+        defer { connection.close() }
+        let lock = MigrationLock(connectionString: connectionString)
+        try Recorder(connection: connection).ensureTable()
+        try lock.ensureTable(connection)
+        try lock.acquire(connection, timeout: lockTimeout, output: output)
+        defer { lock.release(connection) }
+
+        let applied = try Recorder(connection: connection).applied(app: label)
+        let count = try Executor.verify(migrations, applied: applied, directory: directory)
+        let steps = Executor.plan(migrations, applied: count, wanted: wanted)
+        output("Running migrations:")
+        if steps.isEmpty { output("  No migrations to apply.") }
+        let strategy = try strategy ?? .for(connection.serverKind())
+        for step in steps {
+            let verb = step.backwards ? "Unapplying" : "Applying"
+            do {
+                try Executor.run(step, on: connection, lock: lock, strategy: strategy, fake: fake, output: output)
+            } catch {
+                output("  \(verb) \(label).\(step.migration.name)... FAILED")
+                throw error
+            }
+            output("  \(verb) \(label).\(step.migration.name)... \(fake ? "FAKED" : "OK")")
+        }
+    }
+
+    /// `migrate --plan`: prints the steps toward `target` and their operations, changing nothing.
+    public static func plan(connectionString: String, directory: URL, to target: MigrationTarget, app: String? = nil,
+                            output: (String) -> Void) throws {
+        let migrations = try MigrationLoader.load(directory: directory)
+        let label = try appLabel(migrations, app)
+        let wanted = try Executor.resolve(target, in: migrations, app: label)
+        let connection = try Connection(connectionString: connectionString)
+        defer { connection.close() }
+        let applied = try Recorder(connection: connection).applied(app: label)
+        let count = try Executor.verify(migrations, applied: applied, directory: directory)
+        let steps = Executor.plan(migrations, applied: count, wanted: wanted)
+        output("Planned operations:")
+        if steps.isEmpty { output("  No planned migration operations.") }
+        for step in steps {
+            output("\(label).\(step.migration.name)")
+            if step.migration.operations.isEmpty { output("    Raw SQL operation") }
+            let operations = step.backwards ? step.migration.operations.reversed() : step.migration.operations
+            for operation in operations { output("    \(step.backwards ? "Undo " : "")\(operation.description)") }
+        }
+    }
+
+    /// `showmigrations`: the app, then ` [X] 0001_initial` / ` [ ] 0002_...` per file.
+    public static func showMigrations(connectionString: String, directory: URL, app: String? = nil) throws -> [String] {
+        let migrations = try MigrationLoader.load(directory: directory)
+        let label = try appLabel(migrations, app)
+        let connection = try Connection(connectionString: connectionString)
+        defer { connection.close() }
+        let applied = try Recorder(connection: connection).applied(app: label)
+        let names = Set(applied.map(\.name))
+        var lines = [label.isEmpty ? (app ?? "(no app)") : label]
+        if migrations.isEmpty { lines.append(" (no migrations)") }
+        for migration in migrations {
+            let edited = applied.first { $0.name == migration.name }.map { $0.checksum != migration.checksum } ?? false
+            lines.append(" [\(names.contains(migration.name) ? "X" : " ")] \(migration.name)\(edited ? " (file edited since applied)" : "")")
+        }
+        for row in applied where !migrations.contains(where: { $0.name == row.name }) {
+            lines.append(" [X] \(row.name) (file missing)")
+        }
+        return lines
+    }
+
+    /// `sqlmigrate`: a migration's SQL (its down part with `backwards`), wrapped in BEGIN/COMMIT
+    /// as Django prints it, ready for psql. Needs no database.
+    public static func sql(directory: URL, migration name: String, app: String? = nil, backwards: Bool = false) throws -> String {
+        let migrations = try MigrationLoader.load(directory: directory)
+        let label = try appLabel(migrations, app)
+        let index = try Executor.resolve(.named(name), in: migrations, app: label) - 1
+        let migration = migrations[index]
+        let body = backwards ? migration.downSQL : migration.upSQL
+        return "BEGIN;\n\(body)\nCOMMIT;"
+    }
+
+    /// `check`'s database half: differences between the live schema and the state the applied
+    /// migrations describe (one line each; empty when they agree).
+    public static func drift(connectionString: String, directory: URL) throws -> [String] {
+        let migrations = try MigrationLoader.load(directory: directory)
+        guard let label = migrations.first?.app else { return [] }
+        let connection = try Connection(connectionString: connectionString)
+        defer { connection.close() }
+        let applied = try Recorder(connection: connection).applied(app: label)
+        let count = try Executor.verify(migrations, applied: applied, directory: directory)
+        let state = try MigrationLoader.replay(Array(migrations.prefix(count)), appLabel: label)
+        return try SchemaInspector.drift(connection, expected: state)
+    }
+
+    /// The files' app label, checked against the one asked for.
+    static func appLabel(_ migrations: [Migration], _ asked: String?) throws -> String {
+        guard let label = migrations.first?.app else {
+            if let asked { throw MigrationStateError(description: "App '\(asked)' does not have migrations.") }
+            return ""
+        }
+        if let asked, asked != label {
+            throw MigrationStateError(description: "App '\(asked)' does not have migrations (the migrations folder is for '\(label)').")
+        }
+        return label
+    }
+}
