@@ -1,4 +1,5 @@
 @testable import BankApp
+import Database
 import NIOCore
 import Testing
 

@@ -53,6 +53,11 @@ struct RequestTarget: Equatable {
     var path: Substring
     var query: Substring?
 
+    init(path: Substring, query: Substring?) {
+        self.path = path
+        self.query = query
+    }
+
     init(_ target: String) {
         var target = target[...]
         if let hash = target.firstIndex(of: "#") { target = target[..<hash] }
