@@ -68,6 +68,7 @@ public struct Index: Sendable {
 @resultBuilder
 public enum FieldsBuilder {
     public static func buildExpression(_ field: FieldState) -> [FieldState] { [field] }
+    public static func buildExpression(_ fields: [FieldState]) -> [FieldState] { fields }
     public static func buildExpression(_ field: some FieldDeclaration) -> [FieldState] { [field.state] }
     public static func buildBlock(_ parts: [FieldState]...) -> [FieldState] { parts.flatMap { $0 } }
     public static func buildOptional(_ part: [FieldState]?) -> [FieldState] { part ?? [] }
