@@ -56,8 +56,8 @@ enum Fixtures {
     static func rewrite(_ directory: URL, _ fileName: String, up: String, down: String) throws {
         let url = directory.appendingPathComponent(fileName)
         let text = try String(contentsOf: url, encoding: .utf8)
-        let header = text.components(separatedBy: "-- migrate:up")[0]
-        try Data((header + "-- migrate:up\n" + up + "\n-- migrate:down\n/*\n" + down + "\n*/\n").utf8).write(to: url)
+        let header = text.components(separatedBy: "\n-- migrate:up\n")[0]
+        try Data((header + "\n-- migrate:up\n" + up + "\n-- migrate:down\n/*\n" + down + "\n*/\n").utf8).write(to: url)
     }
 
     /// The package's Migrations folder.
