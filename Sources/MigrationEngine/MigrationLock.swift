@@ -106,11 +106,17 @@ public final class MigrationLock: @unchecked Sendable {
                                [owner, progress])
     }
 
-    /// Stops the heartbeat and deletes the row.
+    /// Stops the heartbeat and deletes the row, unless it holds the progress of a
+    /// statement-by-statement migration that failed midway: then the lease is ended instead, and
+    /// the row kept for the next `migrate` to take over and resume from.
     func release(_ connection: Connection) {
         stopHeartbeat()
         _ = try? connection.transaction { c in
-            try c.execute("DELETE FROM \(SQLWriter.quote(Self.table)) WHERE \"id\" = 1 AND \"owner\" = $1", [owner])
+            try c.execute("DELETE FROM \(SQLWriter.quote(Self.table)) WHERE \"id\" = 1 AND \"owner\" = $1 AND \"progress\" IS NULL", [owner])
+            try c.execute("""
+                UPDATE \(SQLWriter.quote(Self.table)) SET "expires" = "acquired" - CAST('1 second' AS INTERVAL)
+                WHERE "id" = 1 AND "owner" = $1
+                """, [owner])
         }
     }
 
