@@ -44,7 +44,8 @@ public struct Migration: Sendable, Equatable {
 ///   `type`), in order. Other comment lines are ignored.
 /// - The up part is every line between `-- migrate:up` and `-- migrate:down`, run as it is.
 /// - The down part sits inside one `/* ... */` block comment after `-- migrate:down` (the `/*`
-///   and `*/` on lines of their own), so that `psql -f` on the file applies the up part only.
+///   and `*/` on lines of their own; only `--` comments may follow), so that `psql -f` on the
+///   file applies the up part only.
 ///   `manage sqlmigrate --backwards` prints it.
 /// - Before a migration is applied its SQL may be edited by hand; the operations should then be
 ///   kept in step. Once applied, the file's SHA-256 is in the history and any edit is refused.
@@ -141,10 +142,15 @@ public enum MigrationFile {
         let rest = Array(lines[(downLine + 1)...])
         guard let open = rest.firstIndex(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }),
               rest[open].trimmingCharacters(in: .whitespaces) == "/*",
-              let close = rest.lastIndex(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }),
-              close > open, rest[close].trimmingCharacters(in: .whitespaces) == "*/"
+              let close = rest.lastIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "*/" }), close > open
         else {
             throw fail(downLine + 1, "the down part must sit in a comment: a '/*' line after '\(downMarker)' and a '*/' line at the end")
+        }
+        if let stray = rest[(close + 1)...].firstIndex(where: { line in
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            return !trimmed.isEmpty && !trimmed.hasPrefix("--")
+        }) {
+            throw fail(downLine + 2 + stray, "SQL after the down part's closing '*/': only comments may follow it")
         }
         let down = rest[(open + 1)..<close].joined(separator: "\n")
         return Migration(number: number, name: name, app: app, operations: operations,

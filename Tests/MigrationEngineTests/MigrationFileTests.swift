@@ -49,6 +49,8 @@ import Testing
         #expect(parseError(text.replacingOccurrences(of: "-- app: myproject\n", with: ""))?.message.contains("no '-- app: <label>' line") == true)
         #expect(parseError("SELECT 1;\n" + text)?.message.contains("header holds comments only") == true)
         #expect(parseError(text, "initial.sql")?.message.contains("not a migration file name") == true)
+        #expect(parseError(text + "-- a trailing comment\n") == nil)
+        #expect(parseError(text + "DROP TABLE x;\n")?.message.contains("SQL after the down part's closing '*/'") == true)
     }
 
     func loadError(_ files: [String: String]) throws -> String? {
