@@ -95,17 +95,15 @@ public final class Connection: @unchecked Sendable {
     }
 
     /// Checks, without a round trip, that the server has not closed the connection while it sat
-    /// idle: a closed or terminated backend makes the socket readable (an error message or EOF).
+    /// idle. An idle connection gets nothing unasked but for rare notices; a terminated backend or
+    /// a server shutting down sends an error and closes, which makes the socket readable. So any
+    /// readable data marks the connection as not worth reusing.
     public func looksHealthy() -> Bool {
-        guard let handle, PQstatus(handle) == CONNECTION_OK else { return false }
+        guard let handle, PQstatus(handle) == CONNECTION_OK, transactionStatus == .idle else { return false }
         let socket = PQsocket(handle)
         guard socket >= 0 else { return false }
         var pollfd = Foundation.pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
-        let ready = poll(&pollfd, 1, 0)
-        if ready == 0 { return true }
-        // Something arrived unasked: read it. A terminated backend leaves the status BAD.
-        if PQconsumeInput(handle) == 0 { return false }
-        return PQstatus(handle) == CONNECTION_OK
+        return poll(&pollfd, 1, 0) == 0
     }
 
     /// Which server this is, asked once per connection.

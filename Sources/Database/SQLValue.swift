@@ -120,10 +120,21 @@ func parseInteger(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
 
 /// TIMESTAMPTZ in PostgreSQL's ISO output style (`2024-01-02 03:04:05.123456+00`, `...+05:30`).
 enum Timestamp {
+    /// `2024-01-02T03:04:05.123456Z`: UTC with microseconds, PostgreSQL's own precision.
+    /// (ISO8601DateFormatter keeps only milliseconds.)
     static func format(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+        let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
+        let fraction = micros - seconds * 1_000_000
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 0)!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second],
+                                        from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+        func pad(_ value: Int?, _ width: Int) -> String {
+            let text = String(value ?? 0)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2))T\(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2)).\(pad(Int(fraction), 6))Z"
     }
 
     static func parse(_ text: String) -> Date? {

@@ -1,0 +1,101 @@
+import Database
+import Foundation
+import TestSupport
+import Testing
+
+/// The pool against a real server: exhaustion, broken connections, leftovers, restarts.
+@Suite struct ConnectionPoolTests {
+    @Test func exhaustionGivesTheTimeoutErrorNotAHang() async throws {
+        let pool = ConnectionPool(configuration: PoolConfiguration(
+            connectionString: try TestDatabase.url(), maximum: 1, acquireTimeout: .milliseconds(200)))
+        let holder = Task { try await pool.withConnection { _ in Thread.sleep(forTimeInterval: 1.5) } }
+        try await Task.sleep(for: .milliseconds(300))  // the holder has the only connection
+        let started = ContinuousClock.now
+        await #expect {
+            try await pool.withConnection { try $0.run("SELECT 1") }
+        } throws: { error in
+            guard case DatabaseError.poolTimeout = error else { return false }
+            return (error as? DatabaseError)?.isUnavailable == true
+        }
+        #expect(started.duration(to: .now) < .seconds(1))
+        try await holder.value
+        // Once the holder is done, the connection is free again.
+        #expect(try await pool.withConnection { try $0.execute("SELECT 41 + 1").first!.decode(Int64.self, at: 0) } == 42)
+        await pool.shutdown()
+    }
+
+    @Test func waitersAreServedWhenAConnectionComesBack() async throws {
+        let pool = ConnectionPool(configuration: PoolConfiguration(connectionString: try TestDatabase.url(), maximum: 2))
+        let pids = try await withThrowingTaskGroup(of: Int32.self) { group in
+            for _ in 0..<12 {
+                group.addTask {
+                    try await pool.withConnection { c in
+                        Thread.sleep(forTimeInterval: 0.02)
+                        return try c.execute("SELECT pg_backend_pid()").first!.decode(Int32.self, at: 0)
+                    }
+                }
+            }
+            return try await group.reduce(into: Set<Int32>()) { $0.insert($1) }
+        }
+        #expect(pids.count <= 2)
+        #expect(pool.statistics.open <= 2)
+        await pool.shutdown()
+    }
+
+    @Test func aTerminatedConnectionIsReplacedAndTheNextRequestWorks() async throws {
+        let pool = ConnectionPool(configuration: PoolConfiguration(connectionString: try TestDatabase.url(), maximum: 1))
+        let firstPID = try await pool.withConnection { c in
+            try c.execute("SELECT pg_backend_pid()").first!.decode(Int32.self, at: 0)
+        }
+        let admin = try Connection(connectionString: try TestDatabase.url())
+        try admin.execute("SELECT pg_terminate_backend($1)", [firstPID])
+        try await Task.sleep(for: .milliseconds(100))
+        let secondPID = try await pool.withConnection { c in
+            try c.execute("SELECT pg_backend_pid()").first!.decode(Int32.self, at: 0)
+        }
+        #expect(secondPID != firstPID)
+        await pool.shutdown()
+    }
+
+    @Test func aTransactionLeftOpenIsRolledBackOnReturn() async throws {
+        try await TestDatabase.withFreshDatabase { url in
+            let pool = ConnectionPool(configuration: PoolConfiguration(connectionString: url, maximum: 1))
+            try await pool.withConnection { c in try c.run("CREATE TABLE notes (body TEXT)") }
+            try await pool.withConnection { c in
+                try c.run("BEGIN")
+                try c.execute("INSERT INTO notes VALUES ($1)", ["left open"])
+            }
+            let (status, count) = try await pool.withConnection { c in
+                (c.transactionStatus == .idle, try c.execute("SELECT count(*) FROM notes").first!.decode(Int64.self, at: 0))
+            }
+            #expect(status)
+            #expect(count == 0)
+            await pool.shutdown()
+        }
+    }
+
+    @Test func aShutDownPoolRefusesWork() async throws {
+        let pool = ConnectionPool(configuration: PoolConfiguration(connectionString: try TestDatabase.url()))
+        await pool.shutdown()
+        await #expect(throws: DatabaseError.self) { try await pool.withConnection { try $0.run("SELECT 1") } }
+    }
+
+    @Test func thePoolRecoversByItselfAfterTheDatabaseRestarts() async throws {
+        let cluster = try PrivateCluster()
+        defer { cluster.destroy() }
+        let pool = ConnectionPool(configuration: PoolConfiguration(
+            connectionString: cluster.url, maximum: 2, acquireTimeout: .seconds(2)))
+        #expect(try await pool.transaction { try $0.execute("SELECT 1").count }.value == 1)
+
+        try cluster.stop()
+        await #expect {
+            try await pool.transaction(TransactionOptions(retry: RetryPolicy(maxAttempts: 2))) { try $0.execute("SELECT 1").count }
+        } throws: { ($0 as? DatabaseError)?.isUnavailable == true }
+
+        try cluster.start()
+        // The pooled connections died with the old server; the pool replaces them unasked.
+        #expect(try await pool.transaction { try $0.execute("SELECT 1").count }.value == 1)
+        #expect(try await pool.withConnection { try $0.execute("SELECT 2").count } == 1)
+        await pool.shutdown()
+    }
+}
