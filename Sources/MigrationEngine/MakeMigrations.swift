@@ -66,6 +66,14 @@ public enum MakeMigrations {
         output("  \(displayPath(file))")
         for operation in operations { output("    - \(operation.description)") }
         if operations.isEmpty { output("    - (empty: write its SQL by hand)") }
+        // Lint the new file against the ones before it, as `manage lint` would.
+        let earlier = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(".sql") }.sorted()
+            .compactMap { try? String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8) }
+        let findings = MigrationLinter.lint(text, file: displayPath(file), earlier: earlier)
+        if !findings.isEmpty {
+            output("Lint (CockroachDB safety), \(findings.count) finding(s); review before migrating:")
+            for finding in findings { output("  " + finding.description.replacingOccurrences(of: "\n", with: "\n  ")) }
+        }
         if options.dryRun && options.verbosity >= 3 { output(text) }
         if !options.dryRun && !options.check {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
