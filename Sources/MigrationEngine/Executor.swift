@@ -23,7 +23,7 @@ public enum ExecutionStrategy: Sendable {
     /// wrapper); a failure leaves schema and history exactly as they were.
     case singleTransaction
     /// CockroachDB, where DDL inside an explicit transaction is not atomic: each statement in a
-    /// transaction of its own, progress recorded in the lock row after each, the history row
+    /// transaction of its own, progress recorded (`django_migrations_progress`) after each, the history row
     /// written at the end. A failure stops there; the next `migrate` resumes after the last
     /// statement that succeeded.
     case statementByStatement
@@ -84,7 +84,7 @@ enum Executor {
 
     /// Applies (or unapplies) one migration with its history row; `fake` records only.
     static func run(_ step: MigrationStep, on connection: Connection, lock: MigrationLock, strategy: ExecutionStrategy,
-                    fake: Bool, output: (String) -> Void) throws {
+                    fake: Bool, hook: StatementHook = runStatementAsIs, output: (String) -> Void) throws {
         let migration = step.migration
         let sql = step.backwards ? migration.downSQL : migration.upSQL
         switch strategy {
@@ -97,21 +97,38 @@ enum Executor {
             }
         case .statementByStatement:
             let statements = fake ? [] : SQLScript.statements(sql)
-            let key = "\(migration.name):\(step.backwards ? "down" : "up"):\(migration.checksum.prefix(16))"
+            let key = progressKey(step)
             var done = 0
-            if let progress = try lock.progress(connection), progress.hasPrefix(key + ":"),
-               let count = Int(progress.dropFirst(key.count + 1)), count <= statements.count {
+            if let progress = try lock.progress(connection), let count = progressCount(progress, key: key), count <= statements.count {
                 done = count
                 output("  (resuming \(migration.app).\(migration.name) after statement \(count) of \(statements.count))")
+                // The previous run may have died after the next statement committed but before its
+                // progress was written: a schema change whose effect is there is recorded, not rerun.
+                // (Other statements are written with their progress in one transaction: no doubt there.)
+                if done < statements.count, StatementEffect.isSchemaChange(statements[done]),
+                   let effect = StatementEffect(statements[done]), try effect.isPresent(connection) {
+                    output("  (statement \(done + 1) of \(statements.count) already took effect (\(effect)): recorded as done, not run again)")
+                    _ = try connection.transaction { c in
+                        try lock.confirm(c)
+                        try lock.setProgress(c, "\(key):\(done + 1)")
+                    }
+                    done += 1
+                }
             }
             for index in statements.indices where index >= done {
-                _ = try connection.transaction { try lock.confirm($0) }
                 do {
-                    try runStatement(statements[index], on: connection)
+                    try runRecorded(statements[index], index: index, of: statements.count, key: key, on: connection, lock: lock,
+                                    hook: hook, output: output)
+                } catch let error as MigrationStateError {
+                    throw error
                 } catch {
-                    throw MigrationStateError(description: "\(migration.app).\(migration.name) failed at statement \(index + 1) of \(statements.count): \(error). The statements before it stay applied; fix the cause and run migrate again to resume.")
+                    throw MigrationStateError(description: """
+                        \(migration.app).\(migration.name) failed at statement \(index + 1) of \(statements.count) \
+                        (\(LintStatement.split(SQLLexer.tokens(statements[index])).first?.preview ?? "")): \(error). \
+                        The \(index) statement(s) before it stay applied and recorded; fix the cause (or the file, which is not \
+                        applied yet) and run migrate again: it resumes at statement \(index + 1).
+                        """)
                 }
-                _ = try connection.transaction { try lock.setProgress($0, "\(key):\(index + 1)") }
             }
             _ = try connection.transaction { c in
                 try lock.confirm(c)
@@ -119,6 +136,85 @@ enum Executor {
                 if step.backwards { try recorder.recordUnapplied(migration) } else { try recorder.recordApplied(migration) }
                 try lock.setProgress(c, nil)
             }
+        }
+    }
+
+    /// The progress record's prefix for a step: `name:up|down:checksum`, so that progress of an
+    /// edited file or of the other direction is never taken for this one.
+    static func progressKey(_ step: MigrationStep) -> String {
+        "\(step.migration.name):\(step.backwards ? "down" : "up"):\(step.migration.checksum.prefix(16))"
+    }
+
+    /// How many statements a progress record says are done, when it belongs to `key`.
+    static func progressCount(_ progress: String, key: String) -> Int? {
+        guard progress.hasPrefix(key + ":") else { return nil }
+        return Int(progress.dropFirst(key.count + 1))
+    }
+
+    /// Called around each statement of a statement-by-statement run: `run` runs it. Tests inject
+    /// failures here (before or after `run`); the default just runs it.
+    typealias StatementHook = (_ index: Int, _ statement: String, _ run: () throws -> Void) throws -> Void
+    static func runStatementAsIs(_ index: Int, _ statement: String, _ run: () throws -> Void) throws { try run() }
+
+    /// Runs statement `index` and records it as done, exactly once:
+    /// - a schema change runs alone, in an implicit transaction (CockroachDB refuses a schema
+    ///   change after a write in one transaction); then its progress is recorded;
+    /// - any other statement runs in one transaction with its progress record.
+    /// When the outcome is unknown (40003, a connection lost at commit), the progress record
+    /// (other statements) or the schema (schema changes) tells whether it took effect: if it
+    /// did it is recorded, otherwise it runs again. A schema change whose effect cannot be
+    /// checked runs again: DDL either is idempotent or fails loudly the second time
+    /// ("already exists", "does not exist"); it never applies twice silently.
+    static func runRecorded(_ statement: String, index: Int, of total: Int, key: String, on connection: Connection,
+                            lock: MigrationLock, hook: StatementHook, output: (String) -> Void) throws {
+        let schemaChange = StatementEffect.isSchemaChange(statement)
+        let record = "\(key):\(index + 1)"
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                if schemaChange {
+                    _ = try connection.transaction { try lock.confirm($0) }
+                    try hook(index, statement) { try runStatement(statement, on: connection) }
+                    _ = try connection.transaction { c in
+                        try lock.confirm(c)
+                        try lock.setProgress(c, record)
+                    }
+                } else {
+                    _ = try connection.transaction { c in
+                        try lock.check(c)
+                        try hook(index, statement) { try c.run(statement) }
+                        try lock.setProgress(c, record)
+                    }
+                }
+                return
+            } catch where isOutcomeUnknown(error) && attempt < 5 {
+                output("  (statement \(index + 1) of \(total): outcome unknown (\(error)); checking whether it took effect)")
+                if !connection.isOpen { try connection.reconnect() }
+                if try lock.progress(connection) == record {
+                    output("  (statement \(index + 1) of \(total) was committed with its progress record: not run again)")
+                    return
+                }
+                if schemaChange, let effect = StatementEffect(statement), try effect.isPresent(connection) {
+                    output("  (statement \(index + 1) of \(total) took effect (\(effect)): recorded as done, not run again)")
+                    _ = try connection.transaction { c in
+                        try lock.confirm(c)
+                        try lock.setProgress(c, record)
+                    }
+                    return
+                }
+                output("  (statement \(index + 1) of \(total) did not take effect: running it again)")
+            }
+        }
+    }
+
+    /// 40003, or a connection lost (at commit or while a statement ran in its implicit transaction).
+    static func isOutcomeUnknown(_ error: Error) -> Bool {
+        switch error {
+        case DatabaseError.outcomeUnknown, DatabaseError.connection: return true
+        case DatabaseError.server(let e): return e.isAmbiguousResult
+        case DatabaseError.retriesExhausted(_, let last): return last.isAmbiguousResult
+        default: return false
         }
     }
 

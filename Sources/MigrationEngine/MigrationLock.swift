@@ -10,20 +10,32 @@ import Foundation
 ///     "owner" VARCHAR(255) NOT NULL,       -- host:pid:random of the holder
 ///     "acquired" TIMESTAMPTZ NOT NULL,
 ///     "expires" TIMESTAMPTZ NOT NULL,      -- the lease; renewed by a heartbeat
-///     "progress" VARCHAR(255) NULL         -- statement-by-statement runs: how far they got
+///     "progress" VARCHAR(255) NULL         -- unused since progress has a table of its own (kept for old databases)
+/// );
+/// CREATE TABLE IF NOT EXISTS "django_migrations_progress" (
+///     "id" BIGINT NOT NULL PRIMARY KEY,    -- always 1
+///     "progress" VARCHAR(255) NOT NULL     -- "<migration>:<up|down>:<checksum prefix>:<statements done>"
 /// );
 /// ```
+///
+/// Progress of a statement-by-statement run lives apart from the lease row, so that a statement
+/// that runs long in one transaction with its progress record never conflicts with the
+/// heartbeat's updates of the lease, and so that a killed run's progress outlives its lease.
 ///
 /// - **Acquire**: one statement, `INSERT ... ON CONFLICT ("id") DO UPDATE ... WHERE expires < now()
 ///   RETURNING owner`: the row is taken when there is none or its lease ran out (a killed holder),
 ///   never while a live holder renews it. Otherwise wait and try again.
-/// - **Heartbeat**: a thread with a connection of its own extends the lease every third of it.
+/// - **Heartbeat**: a thread with a connection of its own extends the lease every third of it
+///   (from `clock_timestamp()`, so an update that waited for a row lock still extends it from now).
 /// - **Fencing**: every migration transaction first reads the row `FOR UPDATE` and checks that
 ///   it still holds an unexpired lease, so a holder that lost its lease (paused past expiry and
 ///   taken over) cannot commit anything.
+///   Statements that may run long (statement mode's data statements) check without locking the
+///   row (`check`): under SERIALIZABLE a takeover that commits meanwhile is ordered after them.
 /// - **Release**: the row is deleted (only by its owner).
 public final class MigrationLock: @unchecked Sendable {
     public static let table = "django_migrations_lock"
+    public static let progressTable = "django_migrations_progress"
     let owner: String
     let connectionString: String
     let lease: Duration
@@ -50,8 +62,16 @@ public final class MigrationLock: @unchecked Sendable {
 
     var leaseText: String { "\(Int(lease.seconds.rounded(.up))) seconds" }
 
+    static let createProgressStatement = """
+        CREATE TABLE IF NOT EXISTS \(SQLWriter.quote(progressTable)) (
+            "id" BIGINT NOT NULL PRIMARY KEY,
+            "progress" VARCHAR(255) NOT NULL
+        )
+        """
+
     func ensureTable(_ connection: Connection) throws {
         try Recorder.createConcurrently(connection, Self.createStatement)
+        try Recorder.createConcurrently(connection, Self.createProgressStatement)
     }
 
     /// Takes the lock, waiting for a live holder to release it (up to `timeout`); says once
@@ -94,29 +114,45 @@ public final class MigrationLock: @unchecked Sendable {
         }
     }
 
-    /// Statement-by-statement runs record how far a migration got, to resume after a crash: the
-    /// row keeps it when a new owner takes over an expired lease.
+    /// Like `confirm`, without locking the row: for transactions that may run long.
+    func check(_ connection: Connection) throws {
+        let rows = try connection.execute(
+            "SELECT \"owner\", \"expires\" > now() FROM \(SQLWriter.quote(Self.table)) WHERE \"id\" = 1")
+        guard let row = rows.first, try row.decode(String.self, at: 0) == owner, try row.decode(Bool.self, at: 1) else {
+            throw MigrationStateError(description: "Lost the migration lock (its lease expired and another process took it); nothing more was applied.")
+        }
+    }
+
+    /// Statement-by-statement runs record how far a migration got, to resume after a failure or
+    /// a crash: the record outlives the lease, and the next holder resumes from it.
     func progress(_ connection: Connection) throws -> String? {
-        try connection.execute("SELECT \"progress\" FROM \(SQLWriter.quote(Self.table)) WHERE \"id\" = 1 AND \"owner\" = $1", [owner])
-            .first.flatMap { try $0.decode(String?.self, at: 0) }
+        try Self.recordedProgress(connection)
+    }
+
+    /// The progress record, whoever holds the lock (`showmigrations`); nil without one.
+    static func recordedProgress(_ connection: Connection) throws -> String? {
+        guard try Recorder.tableExists(connection, progressTable) else { return nil }
+        return try connection.execute("SELECT \"progress\" FROM \(SQLWriter.quote(progressTable)) WHERE \"id\" = 1")
+            .first.map { try $0.decode(String.self, at: 0) }
     }
 
     func setProgress(_ connection: Connection, _ progress: String?) throws {
-        try connection.execute("UPDATE \(SQLWriter.quote(Self.table)) SET \"progress\" = $2 WHERE \"id\" = 1 AND \"owner\" = $1",
-                               [owner, progress])
+        if let progress {
+            try connection.execute("""
+                INSERT INTO \(SQLWriter.quote(Self.progressTable)) ("id", "progress") VALUES (1, $1)
+                ON CONFLICT ("id") DO UPDATE SET "progress" = excluded."progress"
+                """, [progress])
+        } else {
+            try connection.execute("DELETE FROM \(SQLWriter.quote(Self.progressTable)) WHERE \"id\" = 1")
+        }
     }
 
-    /// Stops the heartbeat and deletes the row, unless it holds the progress of a
-    /// statement-by-statement migration that failed midway: then the lease is ended instead, and
-    /// the row kept for the next `migrate` to take over and resume from.
+    /// Stops the heartbeat and deletes the row (a progress record, if a statement-by-statement
+    /// run stopped midway, stays in its own table for the next `migrate`).
     func release(_ connection: Connection) {
         stopHeartbeat()
         _ = try? connection.transaction { c in
-            try c.execute("DELETE FROM \(SQLWriter.quote(Self.table)) WHERE \"id\" = 1 AND \"owner\" = $1 AND \"progress\" IS NULL", [owner])
-            try c.execute("""
-                UPDATE \(SQLWriter.quote(Self.table)) SET "expires" = "acquired" - CAST('1 second' AS INTERVAL)
-                WHERE "id" = 1 AND "owner" = $1
-                """, [owner])
+            try c.execute("DELETE FROM \(SQLWriter.quote(Self.table)) WHERE \"id\" = 1 AND \"owner\" = $1", [owner])
         }
     }
 
@@ -136,7 +172,7 @@ public final class MigrationLock: @unchecked Sendable {
                     if connection == nil { connection = try Connection(connectionString: connectionString) }
                     _ = try connection!.transaction { c in
                         try c.execute("""
-                            UPDATE \(SQLWriter.quote(Self.table)) SET "expires" = now() + CAST($2 AS INTERVAL)
+                            UPDATE \(SQLWriter.quote(Self.table)) SET "expires" = clock_timestamp() + CAST($2 AS INTERVAL)
                             WHERE "id" = 1 AND "owner" = $1
                             """, [owner, leaseText])
                     }

@@ -42,9 +42,20 @@ public enum Migrator {
     ///   - lockTimeout: how long to wait for another `migrate` to finish.
     ///   - strategy: how SQL meets the server; by default one transaction per migration on
     ///     PostgreSQL, statement by statement on CockroachDB.
+    ///   - lockLease: how long the lock row stays ours without a heartbeat (renewed every third
+    ///     of it while we work): how soon another `migrate` takes over after this one is killed.
     public static func migrate(connectionString: String, directory: URL, to target: MigrationTarget, app: String? = nil,
-                               fake: Bool = false, lockTimeout: Duration = .seconds(600), strategy: ExecutionStrategy? = nil,
-                               output: (String) -> Void = { _ in }) throws {
+                               fake: Bool = false, lockTimeout: Duration = .seconds(600), lockLease: Duration = .seconds(60),
+                               strategy: ExecutionStrategy? = nil, output: (String) -> Void = { _ in }) throws {
+        try migrate(connectionString: connectionString, directory: directory, to: target, app: app, fake: fake,
+                    lockTimeout: lockTimeout, lockLease: lockLease, strategy: strategy, hook: Executor.runStatementAsIs, output: output)
+    }
+
+    /// `migrate` with a hook around each statement of a statement-by-statement run (tests inject failures).
+    static func migrate(connectionString: String, directory: URL, to target: MigrationTarget, app: String? = nil,
+                        fake: Bool = false, lockTimeout: Duration = .seconds(600), lockLease: Duration = .seconds(60),
+                        strategy: ExecutionStrategy? = nil, hook: Executor.StatementHook,
+                        output: (String) -> Void = { _ in }) throws {
         let migrations = try MigrationLoader.load(directory: directory)
         let label = try appLabel(migrations, app)
         let wanted = try Executor.resolve(target, in: migrations, app: label)
@@ -56,7 +67,7 @@ public enum Migrator {
         }
         let connection = try Connection(connectionString: connectionString)
         defer { connection.close() }
-        let lock = MigrationLock(connectionString: connectionString)
+        let lock = MigrationLock(connectionString: connectionString, lease: lockLease)
         try Recorder(connection: connection).ensureTable()
         try lock.ensureTable(connection)
         try lock.acquire(connection, timeout: lockTimeout, output: output)
@@ -71,7 +82,7 @@ public enum Migrator {
         for step in steps {
             let verb = step.backwards ? "Unapplying" : "Applying"
             do {
-                try Executor.run(step, on: connection, lock: lock, strategy: strategy, fake: fake, output: output)
+                try Executor.run(step, on: connection, lock: lock, strategy: strategy, fake: fake, hook: hook, output: output)
             } catch {
                 output("  \(verb) \(label).\(step.migration.name)... FAILED")
                 throw error
@@ -101,7 +112,8 @@ public enum Migrator {
         }
     }
 
-    /// `showmigrations`: the app, then ` [X] 0001_initial` / ` [ ] 0002_...` per file.
+    /// `showmigrations`: the app, then ` [X] 0001_initial` / ` [ ] 0002_...` per file, and
+    /// ` [~] 0002_... (3 of 5 statements applied)` for a statement-by-statement run that stopped midway.
     public static func showMigrations(connectionString: String, directory: URL, app: String? = nil) throws -> [String] {
         let migrations = try MigrationLoader.load(directory: directory)
         let label = try appLabel(migrations, app)
@@ -109,11 +121,22 @@ public enum Migrator {
         defer { connection.close() }
         let applied = try Recorder(connection: connection).applied(app: label)
         let names = Set(applied.map(\.name))
+        let progress = try MigrationLock.recordedProgress(connection)
         var lines = [label.isEmpty ? (app ?? "(no app)") : label]
         if migrations.isEmpty { lines.append(" (no migrations)") }
         for migration in migrations {
             let edited = applied.first { $0.name == migration.name }.map { $0.checksum != migration.checksum } ?? false
-            lines.append(" [\(names.contains(migration.name) ? "X" : " ")] \(migration.name)\(edited ? " (file edited since applied)" : "")")
+            let isApplied = names.contains(migration.name)
+            let step = MigrationStep(migration: migration, backwards: isApplied)
+            if let progress, let count = Executor.progressCount(progress, key: Executor.progressKey(step)) {
+                // A statement-by-statement run stopped midway (failed or killed): `migrate` resumes it.
+                let total = SQLScript.statements(isApplied ? migration.downSQL : migration.upSQL).count
+                lines.append(isApplied
+                    ? " [~] \(migration.name) (being unapplied: \(count) of \(total) statements of its down part run)"
+                    : " [~] \(migration.name) (\(count) of \(total) statements applied)")
+                continue
+            }
+            lines.append(" [\(isApplied ? "X" : " ")] \(migration.name)\(edited ? " (file edited since applied)" : "")")
         }
         for row in applied where !migrations.contains(where: { $0.name == row.name }) {
             lines.append(" [X] \(row.name) (file missing)")

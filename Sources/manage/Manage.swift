@@ -16,6 +16,7 @@ struct Manage: AsyncParsableCommand {
             ShowMigrationsCommand.self,
             SQLMigrateCommand.self,
             CheckCommand.self,
+            LintCommand.self,
             RunServerCommand.self,
         ]
     )

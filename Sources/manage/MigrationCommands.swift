@@ -90,9 +90,27 @@ struct MigrateCommand: ParsableCommand {
     @Flag(help: "Print the operations that would run; change nothing.") var plan = false
     @Flag(help: "Record the migrations as applied (or unapplied) without running their SQL.") var fake = false
     @Option(name: .customLong("lock-timeout"), help: "Seconds to wait for another migrate to finish.") var lockTimeout = 600
+    @Option(name: .customLong("lock-lease"),
+            help: "Seconds the lock stays ours without a heartbeat: how soon another migrate takes over after this one is killed (default $MIGRATION_LOCK_LEASE or 60).")
+    var lockLease: Int?
+    @Option(help: "auto (statement by statement on CockroachDB, one transaction per migration otherwise), transaction, or statement (force CockroachDB's mode, to test it on PostgreSQL).")
+    var mode: ExecutionMode = .auto
+
+    enum ExecutionMode: String, ExpressibleByArgument, CaseIterable {
+        case auto, transaction, statement
+        var strategy: ExecutionStrategy? {
+            switch self {
+            case .auto: nil
+            case .transaction: .singleTransaction
+            case .statement: .statementByStatement
+            }
+        }
+    }
 
     func run() throws {
         if let appLabel { try checkAppLabels([appLabel]) }
+        let leaseSeconds = lockLease ?? ProcessInfo.processInfo.environment["MIGRATION_LOCK_LEASE"].flatMap { Int($0) } ?? 60
+        guard leaseSeconds >= 1 else { throw ValidationError("--lock-lease must be at least 1 second.") }
         let target: MigrationTarget = switch migrationName {
         case nil: .latest
         case "zero"?: .zero
@@ -103,7 +121,8 @@ struct MigrateCommand: ParsableCommand {
                 try Migrator.plan(connectionString: databaseURL, directory: directory.url, to: target, app: appLabel, output: writeLine)
             } else {
                 try Migrator.migrate(connectionString: databaseURL, directory: directory.url, to: target, app: appLabel,
-                                     fake: fake, lockTimeout: .seconds(lockTimeout), output: writeLine)
+                                     fake: fake, lockTimeout: .seconds(lockTimeout), lockLease: .seconds(leaseSeconds),
+                                     strategy: mode.strategy, output: writeLine)
             }
         } catch {
             throw commandFailure(error)
@@ -114,7 +133,7 @@ struct MigrateCommand: ParsableCommand {
 struct ShowMigrationsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "showmigrations",
-        abstract: "Lists the migrations and whether each is applied ([X]) or not ([ ])."
+        abstract: "Lists the migrations and whether each is applied ([X]), not ([ ]), or partly ([~], a statement-by-statement run that stopped midway)."
     )
 
     @Argument(help: "The app label (only 'myproject').") var appLabels: [String] = []
@@ -194,5 +213,47 @@ struct CheckCommand: ParsableCommand {
             for line in problems { FileHandle.standardError.write(Data((line + "\n").utf8)) }
             throw ExitCode(1)
         }
+    }
+}
+
+struct LintCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lint",
+        abstract: "Checks migration files for SQL that is unsafe on CockroachDB. Needs no database.",
+        discussion: """
+            Lints every file in the migrations folder, or the named ones (a name, a unique prefix such as 0002, \
+            or a file name), hand-edited files included; each file is read against the ones before it (column \
+            types, indexes). Findings name the file and line, the statement, the rule and the fix. \
+            Silence a rule with a comment: "-- lint: allow <rule-id>" right before a statement (that statement), \
+            or in the header before "-- migrate:up" (the whole file). \
+            Exit status: 0, unless --check and an error was found (or --strict and any finding).
+            """
+    )
+
+    @Argument(help: "Migrations to lint (default: all).") var migrations: [String] = []
+    @OptionGroup var directory: MigrationsDirectoryOption
+    @Flag(help: "Exit 1 when an error is found (for CI).") var check = false
+    @Flag(help: "With --check, warnings fail too.") var strict = false
+    @Flag(help: "List the rules and exit.") var rules = false
+
+    func run() throws {
+        if rules {
+            for rule in LintRule.all {
+                writeLine("\(rule.id) (\(rule.severity.rawValue)\(rule.checksDownPart ? "" : ", up part only")): \(rule.summary)")
+                writeLine("    fix: \(rule.fix)")
+            }
+            return
+        }
+        let result: (files: [String], findings: [LintFinding])
+        do {
+            result = try MigrationLinter.lintDirectory(directory.url, only: migrations)
+        } catch {
+            throw commandFailure(error)
+        }
+        for finding in result.findings { writeLine(finding.description) }
+        let errors = result.findings.filter { $0.severity == .error }.count
+        let warnings = result.findings.count - errors
+        writeLine("Linted \(result.files.count) migration(s): \(errors) error(s), \(warnings) warning(s).")
+        if check && (errors > 0 || (strict && warnings > 0)) { throw ExitCode(1) }
     }
 }
