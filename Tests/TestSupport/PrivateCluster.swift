@@ -36,25 +36,12 @@ public final class PrivateCluster: @unchecked Sendable {
         return port
     }
 
+    /// Runs one of the package's scripts and returns what it printed.
     @discardableResult
     static func runScript(_ name: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestDatabase.packageRoot + "/scripts/" + name)
-        process.arguments = arguments
-        // Output goes to a file, not a pipe: a server started by the script may inherit the pipe and
-        // hold it open, and reading to its end would then wait forever.
-        let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("bank-script-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: outputFile.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: outputFile) }
-        let handle = try FileHandle(forWritingTo: outputFile)
-        process.standardOutput = handle
-        try process.run()
-        process.waitUntilExit()
-        try? handle.close()
-        let output = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
-        guard process.terminationStatus == 0 else {
-            struct ScriptFailed: Error, CustomStringConvertible { var description: String }
-            throw ScriptFailed(description: "scripts/\(name) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
+        let (status, output) = try ChildProcess.run(TestDatabase.packageRoot + "/scripts/" + name, arguments)
+        guard status == 0 else {
+            throw ChildProcess.Failure(description: "scripts/\(name) \(arguments.joined(separator: " ")) exited with \(status): \(output)")
         }
         return output
     }
