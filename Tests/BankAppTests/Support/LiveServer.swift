@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import MigrationEngine
 import NIOConcurrencyHelpers
 import NIOCore
 import ServiceLifecycle
@@ -33,10 +34,13 @@ struct CapturingLogHandler: LogHandler {
     }
 }
 
-/// A fresh database with the bank's schema, for one test.
+/// The package's migrations (what `manage migrate` applies).
+let migrationsDirectory = URL(fileURLWithPath: TestDatabase.packageRoot + "/Migrations")
+
+/// A fresh database, migrated, for one test.
 func withBankDatabase<T>(_ body: (String) async throws -> T) async throws -> T {
     try await TestDatabase.withFreshDatabase { url in
-        try SchemaFixture.create(url)
+        try Migrator.migrate(connectionString: url, directory: migrationsDirectory)
         return try await body(url)
     }
 }
