@@ -72,7 +72,8 @@ enum SQLScript {
     }
 
     /// The index of the closing `$` of a dollar-quote tag starting at `i`, if one starts there.
-    private static func dollarTagEnd(_ chars: [Unicode.Scalar], _ i: Int) -> Int? {
+    /// (The linter's lexer uses it too.)
+    static func dollarTagEnd(_ chars: [Unicode.Scalar], _ i: Int) -> Int? {
         if i > 0, chars[i - 1].properties.isAlphabetic || ("0"..."9").contains(chars[i - 1]) || chars[i - 1] == "_" { return nil }
         var j = i + 1
         while j < chars.count {

@@ -101,7 +101,7 @@ enum SQLLexer {
                 advance(to: j + 1)
                 continue
             }
-            if c == "$", let tagEnd = dollarTagEnd(chars, i) {
+            if c == "$", let tagEnd = SQLScript.dollarTagEnd(chars, i) {
                 let tag = Array(chars[i...tagEnd])
                 var j = tagEnd + 1
                 var end = chars.count
@@ -136,18 +136,6 @@ enum SQLLexer {
             advance(to: i + 1)
         }
         return tokens
-    }
-
-    private static func dollarTagEnd(_ chars: [Unicode.Scalar], _ i: Int) -> Int? {
-        if i > 0, chars[i - 1].properties.isAlphabetic || ("0"..."9").contains(chars[i - 1]) || chars[i - 1] == "_" { return nil }
-        var j = i + 1
-        while j < chars.count {
-            let c = chars[j]
-            if c == "$" { return j }
-            guard c.properties.isAlphabetic || c == "_" || (j > i + 1 && ("0"..."9").contains(c)) else { return nil }
-            j += 1
-        }
-        return nil
     }
 }
 
