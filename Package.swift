@@ -49,7 +49,11 @@ let package = Package(
                 "MigrationEngine",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
-            ]
+            ],
+            // The OpenAPI document, compiled into the binary (PackageResources.openapi_json): the
+            // committed .json file is the one source, and no resource bundle has to sit beside
+            // the executable.
+            resources: [.embedInCode("OpenAPI/openapi.json")]
         ),
         .executableTarget(
             name: "manage",

@@ -47,6 +47,11 @@ struct BankAPI: HTTPResponder {
             if head { response = response.createHeadResponse() }
             return response
 
+        case (.openAPI, _):
+            let response = Response(status: .ok, headers: [.contentType: "application/json"],
+                                    body: ResponseBody(byteBuffer: OpenAPIDocument.bytes))
+            return head ? response.createHeadResponse() : response
+
         case (.collection(let resource), .get), (.collection(let resource), .head):
             return try await list(resource, query: ListQuery.parse(target.query), head: head, stats: context.stats)
 

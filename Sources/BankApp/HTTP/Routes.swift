@@ -14,6 +14,8 @@ enum Resource: String, Sendable, CaseIterable {
 
 enum Route: Equatable, Sendable {
     case ping
+    /// `GET /openapi.json`: the API's OpenAPI document.
+    case openAPI
     case collection(Resource)
     /// The id segment as sent; it is validated after the body (the contract's error order).
     case item(Resource, rawID: Substring)
@@ -29,6 +31,7 @@ enum Route: Equatable, Sendable {
         switch segments.count {
         case 1:
             if segments[0] == "ping" { return .ping }
+            if segments[0] == "openapi.json" { return .openAPI }
             return Resource(rawValue: String(segments[0])).map { .collection($0) }
         case 2:
             return Resource(rawValue: String(segments[0])).map { .item($0, rawID: segments[1]) }
@@ -40,10 +43,29 @@ enum Route: Equatable, Sendable {
     /// The methods this route takes, in the order the `Allow` header lists them.
     var allowedMethods: [HTTPRequest.Method] {
         switch self {
-        case .ping: return [.get, .head]
+        case .ping, .openAPI: return [.get, .head]
         case .collection: return [.get, .head, .post]
         case .item(.order, _): return [.get, .head, .delete]
         case .item: return [.get, .head, .put, .delete]
+        }
+    }
+}
+
+extension Route {
+    /// Every route, once (items with the placeholder id `{id}`): the route table the OpenAPI
+    /// document must agree with (OpenAPITests).
+    static var all: [Route] {
+        [.ping, .openAPI] + Resource.allCases.flatMap { [Route.collection($0), .item($0, rawID: "{id}")] }
+    }
+
+    /// The canonical path as the OpenAPI document writes it: with the trailing slash (the
+    /// contract's form; the path without it is the same route), `{id}` for the id.
+    var template: String {
+        switch self {
+        case .ping: return "/ping/"
+        case .openAPI: return "/openapi.json"
+        case .collection(let resource): return "/\(resource.rawValue)/"
+        case .item(let resource, _): return "/\(resource.rawValue)/{id}/"
         }
     }
 }
