@@ -20,12 +20,49 @@ public struct BankResponder: HTTPResponder {
     }
 }
 
+/// How long the HTTP server waits on a client.
+///
+/// `idle`: a connection on which no complete HTTP part (request head, body chunk or end)
+/// arrives for this long while no request of its own is being answered is closed. That covers
+/// an idle keep-alive connection and a client trickling its headers byte by byte (a head
+/// counts only once it is complete). Every connection is its own NIO channel, so a slow client
+/// holds no thread and no database connection while it waits, and others are served meanwhile.
+///
+/// Set with `HTTP_IDLE_TIMEOUT` (seconds, default 30); tests pass their own.
+public struct HTTPTimeouts: Sendable, Equatable {
+    public var idle: Duration
+
+    public init(idle: Duration = .seconds(30)) {
+        self.idle = idle
+    }
+
+    public static let `default` = HTTPTimeouts()
+
+    /// From `HTTP_IDLE_TIMEOUT` (seconds, 0.1 to 3600); absent or empty: the default.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(SettingsError) -> HTTPTimeouts {
+        var timeouts = HTTPTimeouts.default
+        if let text = environment["HTTP_IDLE_TIMEOUT"]?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+            guard let seconds = Double(text), seconds >= 0.1, seconds <= 3600 else {
+                throw SettingsError("HTTP_IDLE_TIMEOUT must be a number of seconds from 0.1 to 3600, got '\(text)'")
+            }
+            timeouts.idle = .milliseconds(Int64(seconds * 1000))
+        }
+        return timeouts
+    }
+
+    var idleTimeAmount: TimeAmount {
+        let (seconds, attoseconds) = idle.components
+        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
+
 /// `manage runserver`: the bank API on Hummingbird, over a connection pool.
 public enum BankServer {
     /// The application for `settings`, serving from `pool`. Requests are logged to `logger`.
     /// `onServerRunning` gets the bound address (port 0 picks a free one).
     public static func makeApplication(
-        settings: ServerSettings, pool: ConnectionPool, logger: Logger,
+        settings: ServerSettings, pool: ConnectionPool, logger: Logger, timeouts: HTTPTimeouts = .default,
         onServerRunning: @escaping @Sendable (SocketAddress?) async -> Void = { _ in }
     ) -> Application<BankResponder> {
         var logger = logger
@@ -39,6 +76,7 @@ public enum BankServer {
         serverLogger.logLevel = max(settings.logLevel, .notice)
         return Application(
             responder: responder,
+            server: .http1(configuration: .init(idleTimeout: timeouts.idleTimeAmount)),
             configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: nil),
             onServerRunning: { channel in await onServerRunning(channel.localAddress) },
             logger: serverLogger)
@@ -51,6 +89,7 @@ public enum BankServer {
                            output: @escaping @Sendable (String) -> Void) async throws {
         var logger = Logger(label: "bank.request")
         logger.logLevel = settings.logLevel
+        let timeouts = try HTTPTimeouts.fromEnvironment()
         output("Performing system checks...\n")
         if let warning = migrationWarning(settings: settings, directory: migrationsDirectory) { output(warning) }
         let pool = ConnectionPool(configuration: settings.poolConfiguration, logger: {
@@ -58,7 +97,7 @@ public enum BankServer {
             poolLogger.logLevel = settings.logLevel
             return poolLogger
         }())
-        let app = makeApplication(settings: settings, pool: pool, logger: logger) { address in
+        let app = makeApplication(settings: settings, pool: pool, logger: logger, timeouts: timeouts) { address in
             output(startupBanner(settings: settings, boundPort: address?.port))
         }
         do {

@@ -102,7 +102,7 @@ struct LiveServer: Sendable {
 /// Starts the server for `databaseURL`, runs `body`, then shuts the server down gracefully and
 /// closes the pool.
 func withLiveServer<T: Sendable>(
-    databaseURL: String, configure: (inout ServerSettings) -> Void = { _ in },
+    databaseURL: String, configure: (inout ServerSettings) -> Void = { _ in }, timeouts: HTTPTimeouts = .default,
     _ body: @Sendable (LiveServer) async throws -> T
 ) async throws -> T {
     var settings = ServerSettings()
@@ -115,7 +115,7 @@ func withLiveServer<T: Sendable>(
     let logs = LogCapture()
     let pool = ConnectionPool(configuration: settings.poolConfiguration, logger: logs.logger)
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-    let app = BankServer.makeApplication(settings: settings, pool: pool, logger: logs.logger) { address in
+    let app = BankServer.makeApplication(settings: settings, pool: pool, logger: logs.logger, timeouts: timeouts) { address in
         continuation.yield(address?.port ?? 0)
     }
     var quiet = Logger(label: "bank.test.lifecycle")

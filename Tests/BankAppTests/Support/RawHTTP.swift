@@ -18,10 +18,10 @@ enum RawHTTP {
 
     struct Failed: Error, CustomStringConvertible { var description: String }
 
-    private static func blockingExchange(port: Int, _ request: String, timeout: TimeInterval) throws -> String {
+    /// A blocking TCP connection to 127.0.0.1:`port` (receive timeout `timeout`); the caller closes it.
+    static func connectBlocking(port: Int, timeout: TimeInterval = 20) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failed(description: "socket() failed") }
-        defer { close(fd) }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
@@ -31,7 +31,76 @@ enum RawHTTP {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw Failed(description: "connect() failed") }
+        guard connected == 0 else { close(fd); throw Failed(description: "connect() failed") }
+        return fd
+    }
+
+    /// Whether the server has closed `fd` (end of file or reset), waiting up to `wait` seconds.
+    /// Bytes the server sent before closing are skipped.
+    static func closedByPeer(_ fd: Int32, wait: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(wait)
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let remaining = deadline.timeIntervalSinceNow
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, Int32(max(0, remaining) * 1000))
+            if ready > 0 {
+                let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+                if n == 0 { return true }
+                if n < 0 { return errno != EAGAIN && errno != EWOULDBLOCK }
+                continue
+            }
+            if remaining <= 0 { return false }
+        }
+    }
+
+    struct Trickle: Sendable {
+        /// Bytes sent before the server closed the connection (or all of them).
+        var bytesSent: Int
+        var closedByServer: Bool
+        var seconds: TimeInterval
+        /// What the server sent, if anything.
+        var received: String
+    }
+
+    /// Sends `request` one byte every `interval` seconds (a slowloris client) until the server
+    /// closes the connection, everything was sent, or `limit` seconds passed.
+    static func trickle(port: Int, _ request: String, interval: TimeInterval, limit: TimeInterval) async throws -> Trickle {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result {
+                    let fd = try connectBlocking(port: port)
+                    defer { close(fd) }
+                    let start = Date()
+                    var sent = 0
+                    var received: [UInt8] = []
+                    var chunk = [UInt8](repeating: 0, count: 4096)
+                    func peerClosed() -> Bool {
+                        while true {
+                            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+                            if n > 0 { received.append(contentsOf: chunk[0..<n]); continue }
+                            if n == 0 { return true }
+                            return errno != EAGAIN && errno != EWOULDBLOCK
+                        }
+                    }
+                    for byte in Array(request.utf8) {
+                        if peerClosed() || Date().timeIntervalSince(start) > limit { break }
+                        var b = byte
+                        guard send(fd, &b, 1, Int32(MSG_NOSIGNAL)) == 1 else { break }
+                        sent += 1
+                        Thread.sleep(forTimeInterval: interval)
+                    }
+                    let closed = closedByPeer(fd, wait: max(0, limit - Date().timeIntervalSince(start))) || peerClosed()
+                    return Trickle(bytesSent: sent, closedByServer: closed, seconds: Date().timeIntervalSince(start),
+                                   received: String(decoding: received, as: UTF8.self))
+                })
+            }.start()
+        }
+    }
+
+    private static func blockingExchange(port: Int, _ request: String, timeout: TimeInterval) throws -> String {
+        let fd = try connectBlocking(port: port, timeout: timeout)
+        defer { close(fd) }
         let bytes = Array(request.utf8)
         var sent = 0
         while sent < bytes.count {
