@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 LISTEN ?= 0.0.0.0:8000
 
-.PHONY: run test deps build release devdb-start devdb-stop clean bench bench-micro
+.PHONY: run test fuzz deps build release devdb-start devdb-stop clean bench bench-micro
 
 ## make run: install, build, start a local database unless one answers, migrate, serve on 0.0.0.0:8000
 run: deps build
@@ -18,6 +18,10 @@ bench:
 
 bench-micro:
 	scripts/bench-micro
+
+## make fuzz: schemathesis against a live server with the API's OpenAPI document (FUZZ_EXAMPLES per operation)
+fuzz: deps
+	scripts/fuzz
 
 deps:
 	@scripts/install-deps
