@@ -16,6 +16,7 @@ func unappliedMigrationsNote(_ databaseURL: String, _ directory: URL) -> String?
 
             """
     } catch {
-        return "Warning: could not check for unapplied migrations: \(String(describing: error).prefix(300))\n"
+        let reason = ConnectionString.oneLine(String(describing: error), of: databaseURL)
+        return "Warning: could not check for unapplied migrations: \(reason.prefix(300))\n"
     }
 }

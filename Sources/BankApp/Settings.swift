@@ -127,3 +127,37 @@ public struct ServerSettings: Sendable {
 
     var retryPolicy: RetryPolicy { RetryPolicy(maxAttempts: retryAttempts) }
 }
+
+extension ServerSettings {
+    /// The start-up check of `manage runserver`: opens one connection to `databaseURL` and runs
+    /// `SELECT 1`, so a wrong certificate, key, password or address stops the server before it
+    /// serves, with one line saying what failed (`cannot connect to the database at
+    /// postgresql://django:****@localhost:26257/bank?...: password authentication failed ...`).
+    /// The password never appears in it. Blocks the calling thread (up to libpq's connect timeout
+    /// per host).
+    public func checkDatabaseConnection() throws(SettingsError) {
+        try ServerSettings.checkConnection(to: databaseURL)
+    }
+
+    public static func checkConnection(to databaseURL: String) throws(SettingsError) {
+        do {
+            let connection = try Connection(connectionString: databaseURL)
+            defer { connection.close() }
+            try connection.run("SELECT 1")
+        } catch {
+            throw SettingsError(connectionFailure(error, databaseURL: databaseURL))
+        }
+    }
+
+    /// `cannot connect to the database at <redacted URL>: <libpq's reason on one line>`.
+    public static func connectionFailure(_ error: any Error, databaseURL: String) -> String {
+        let reason: String
+        if case DatabaseError.connection(let message) = error {
+            reason = message
+        } else {
+            reason = String(describing: error)
+        }
+        return "cannot connect to the database at \(ConnectionString.redacted(databaseURL)): "
+            + ConnectionString.oneLine(reason, of: databaseURL)
+    }
+}

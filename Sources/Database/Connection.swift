@@ -43,7 +43,8 @@ public final class Connection: @unchecked Sendable {
         }
         guard let handle else { throw DatabaseError.connection("out of memory opening a connection") }
         guard PQstatus(handle) == CONNECTION_OK else {
-            let message = Connection.lastError(handle)
+            // libpq may quote the string, or the piece it could not parse, in its message.
+            let message = ConnectionString.scrub(Connection.lastError(handle), of: connectionString)
             PQfinish(handle)
             self.handle = nil
             throw DatabaseError.connection(message)
@@ -68,7 +69,7 @@ public final class Connection: @unchecked Sendable {
         guard let handle else { throw DatabaseError.connection("the connection is closed") }
         PQreset(handle)
         guard PQstatus(handle) == CONNECTION_OK else {
-            throw DatabaseError.connection(Connection.lastError(handle))
+            throw DatabaseError.connection(ConnectionString.scrub(Connection.lastError(handle), of: connectionString))
         }
     }
 

@@ -13,7 +13,10 @@ struct RunServerCommand: AsyncParsableCommand {
             (comma-separated, default localhost, 127.0.0.1, 0.0.0.0, [::1]; * allows any); \
             DATABASE_POOL_MAX (--pool-size, default 8); DATABASE_POOL_TIMEOUT (--pool-timeout, seconds, \
             default 5); DATABASE_RETRY_ATTEMPTS (--retry-attempts, default 10); LOG_LEVEL (--log-level, \
-            default info). Stops gracefully on SIGINT (CONTROL-C) or SIGTERM.
+            default info). Stops gracefully on SIGINT (CONTROL-C) or SIGTERM. At start-up it opens one \
+            database connection and, if that fails (wrong certificate, key, password or address), prints \
+            one CommandError line and exits 1 without serving. DATABASE_URL may list several hosts \
+            (postgresql://django@host1:26257,host2:26257/bank?...): connections go to the first that answers.
             """,
         aliases: ["serve"]
     )
@@ -42,6 +45,14 @@ struct RunServerCommand: AsyncParsableCommand {
             settings = try ServerSettings.resolve(flags: .init(
                 address: addrport, poolSize: poolSize, poolTimeout: poolTimeout,
                 retryAttempts: retryAttempts, logLevel: logLevel))
+        } catch {
+            FileHandle.standardError.write(Data("CommandError: \(error.description)\n".utf8))
+            throw ExitCode(1)
+        }
+        // One connection before serving: a wrong certificate, key, password or address is one
+        // clear line and a non-zero exit, not a server answering 503 to everything.
+        do {
+            try settings.checkDatabaseConnection()
         } catch {
             FileHandle.standardError.write(Data("CommandError: \(error.description)\n".utf8))
             throw ExitCode(1)
