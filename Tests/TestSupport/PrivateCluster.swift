@@ -8,11 +8,12 @@ public final class PrivateCluster: @unchecked Sendable {
     public let directory: String
     public var url: String { "postgresql://django@localhost:\(port)/bank?sslmode=disable" }
 
-    /// Creates and starts the cluster (a few seconds: initdb).
-    public init() throws {
+    /// Creates and starts the cluster (a few seconds: initdb). `creationOptions` are scripts/devdb
+    /// start's options for a new cluster (`--tls CERTDIR`, `--password PW`).
+    public init(creationOptions: [String] = []) throws {
         port = try PrivateCluster.freePort()
         directory = "/tmp/bank-private-\(ProcessInfo.processInfo.processIdentifier)-\(port)"
-        try devdb("start")
+        try PrivateCluster.runScript("devdb", ["start"] + creationOptions + ["--port", String(port), "--dir", directory])
     }
 
     public func start() throws { try devdb("start") }
