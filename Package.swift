@@ -14,6 +14,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "manage", targets: ["manage"]),
+        // For the micro-benchmarks in Benchmarks/ (a package of its own that depends on this one).
+        .library(name: "Database", targets: ["Database"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
