@@ -19,6 +19,9 @@ public final class Connection: @unchecked Sendable {
     private var preparedStatements: [String: String] = [:]
     private static let preparedStatementLimit = 512
     private var cachedServerKind: ServerKind?
+    /// A BEGIN not sent yet: it goes with the next statement, in one round trip (libpq pipeline
+    /// mode), instead of costing a round trip of its own. See `beginLazily`.
+    private var pendingBegin: String?
     private let connectionString: String
     /// The connection string with any password masked, for messages.
     public let redactedConnectionString: String
@@ -59,11 +62,13 @@ public final class Connection: @unchecked Sendable {
     public func close() {
         if let handle { PQfinish(handle) }
         handle = nil
+        pendingBegin = nil
         preparedStatements.removeAll()
     }
 
     /// Drops the connection and opens it again with the same settings (libpq's `PQreset`).
     public func reconnect() throws {
+        pendingBegin = nil
         preparedStatements.removeAll()
         cachedServerKind = nil
         guard let handle else { throw DatabaseError.connection("the connection is closed") }
@@ -86,6 +91,7 @@ public final class Connection: @unchecked Sendable {
 
     public var transactionStatus: TransactionStatus {
         guard let handle else { return .unknown }
+        if pendingBegin != nil, PQstatus(handle) == CONNECTION_OK { return .inTransaction }
         switch PQtransactionStatus(handle) {
         case PQTRANS_IDLE: return .idle
         case PQTRANS_ACTIVE: return .active
@@ -123,6 +129,11 @@ public final class Connection: @unchecked Sendable {
     public func execute(_ sql: String, _ parameters: [any SQLEncodable] = []) throws -> QueryResult {
         let handle = try liveHandle()
         let texts = parameters.map { $0.sqlValue.text }
+        if let begin = pendingBegin, let name = preparedStatements[sql] {
+            pendingBegin = nil
+            return try runPipelined(handle, begin: begin, name: name, texts)
+        }
+        try flushPendingBegin(handle)
         if let name = preparedStatements[sql] {
             do {
                 return try runPrepared(handle, name: name, texts)
@@ -147,7 +158,77 @@ public final class Connection: @unchecked Sendable {
     @discardableResult
     public func run(_ sql: String) throws -> QueryResult {
         let handle = try liveHandle()
+        try flushPendingBegin(handle)
         return try check(PQexec(handle, sql), handle)
+    }
+
+    /// Starts a transaction whose BEGIN travels with the first statement: `execute` of a statement
+    /// already prepared on this connection sends both in one round trip (pipeline mode); anything
+    /// else sends the BEGIN first, as `run` would. Until then `transactionStatus` says
+    /// `.inTransaction`, and a rollback just forgets the BEGIN.
+    func beginLazily(_ statement: String) throws {
+        let handle = try liveHandle()
+        try flushPendingBegin(handle)
+        pendingBegin = statement
+    }
+
+    /// Forgets a BEGIN not sent yet (the transaction never started on the server). False if none.
+    func dropPendingBegin() -> Bool {
+        guard pendingBegin != nil else { return false }
+        pendingBegin = nil
+        return true
+    }
+
+    private func flushPendingBegin(_ handle: OpaquePointer) throws {
+        guard let begin = pendingBegin else { return }
+        pendingBegin = nil
+        _ = try check(PQexec(handle, begin), handle)
+    }
+
+    /// BEGIN and a prepared statement in one round trip: pipeline mode, both sent, one sync, the
+    /// results read in order. A failed BEGIN fails the statement too (the server skips it).
+    private func runPipelined(_ handle: OpaquePointer, begin: String, name: String, _ texts: [String?]) throws -> QueryResult {
+        guard PQenterPipelineMode(handle) == 1 else {
+            _ = try check(PQexec(handle, begin), handle)
+            return try runPrepared(handle, name: name, texts)
+        }
+        let sent = PQsendQueryParams(handle, begin, 0, nil, nil, nil, nil, 0) == 1
+            && withCStrings(texts, { values in PQsendQueryPrepared(handle, name, Int32(values.count), values, nil, nil, 0) }) == 1
+            && PQpipelineSync(handle) == 1
+        // Every result up to the sync, in order: BEGIN's, the statement's (each followed by a
+        // NULL), then PGRES_PIPELINE_SYNC. Read them all so the connection is clean afterwards.
+        var results: [OpaquePointer] = []
+        var ends = 0  // the NULL that ends each query's results
+        while sent, ends <= 2 {
+            guard let result = PQgetResult(handle) else {
+                ends += 1
+                if PQstatus(handle) != CONNECTION_OK { break }
+                continue
+            }
+            if PQresultStatus(result) == PGRES_PIPELINE_SYNC { PQclear(result); break }
+            results.append(result)
+        }
+        PQexitPipelineMode(handle)
+        guard sent, results.count == 2 else {
+            results.forEach { PQclear($0) }
+            if PQstatus(handle) != CONNECTION_OK || !sent {
+                preparedStatements.removeAll()
+                throw DatabaseError.connection(Connection.lastError(handle))
+            }
+            throw DatabaseError.connection("unexpected pipeline results from the server")
+        }
+        // BEGIN's outcome first: its error is the one that counts.
+        if PQresultStatus(results[0]) != PGRES_COMMAND_OK {
+            PQclear(results[1])
+            _ = try check(results[0], handle)  // throws
+        } else {
+            PQclear(results[0])
+        }
+        if PQresultStatus(results[1]) == PGRES_PIPELINE_ABORTED {
+            PQclear(results[1])
+            throw DatabaseError.connection("the statement was skipped by the server")
+        }
+        return try check(results[1], handle)
     }
 
     private func runPrepared(_ handle: OpaquePointer, name: String, _ texts: [String?]) throws -> QueryResult {

@@ -27,7 +27,8 @@ extension Connection {
     func attemptTransaction<T>(_ options: TransactionOptions, _ body: (Connection) throws -> T) -> Result<T, PhasedError> {
         var phase = TransactionPhase.begin
         do {
-            try run(options.beginStatement)
+            // Sent with the body's first statement, in one round trip (Connection.beginLazily).
+            try beginLazily(options.beginStatement)
             phase = .body
             let value = try body(self)
             phase = .commit
@@ -41,6 +42,7 @@ extension Connection {
 
     /// Rolls back whatever transaction is open; a failure here only means the connection is gone.
     public func rollbackQuietly() {
+        if dropPendingBegin() { return }  // the BEGIN was never sent
         guard isOpen, transactionStatus != .idle else { return }
         _ = try? run("ROLLBACK")
     }
