@@ -28,7 +28,7 @@ public struct BankResponder: HTTPResponder {
 /// counts only once it is complete). Every connection is its own NIO channel, so a slow client
 /// holds no thread and no database connection while it waits, and others are served meanwhile.
 ///
-/// Set with `HTTP_IDLE_TIMEOUT` (seconds, default 30); tests pass their own.
+/// Set with `--http-idle-timeout` or `HTTP_IDLE_TIMEOUT` (seconds, default 30; see `ServerSettings`).
 public struct HTTPTimeouts: Sendable, Equatable {
     public var idle: Duration
 
@@ -37,19 +37,6 @@ public struct HTTPTimeouts: Sendable, Equatable {
     }
 
     public static let `default` = HTTPTimeouts()
-
-    /// From `HTTP_IDLE_TIMEOUT` (seconds, 0.1 to 3600); absent or empty: the default.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
-        throws(SettingsError) -> HTTPTimeouts {
-        var timeouts = HTTPTimeouts.default
-        if let text = environment["HTTP_IDLE_TIMEOUT"]?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
-            guard let seconds = Double(text), seconds >= 0.1, seconds <= 3600 else {
-                throw SettingsError("HTTP_IDLE_TIMEOUT must be a number of seconds from 0.1 to 3600, got '\(text)'")
-            }
-            timeouts.idle = .milliseconds(Int64(seconds * 1000))
-        }
-        return timeouts
-    }
 
     var idleTimeAmount: TimeAmount {
         let (seconds, attoseconds) = idle.components
@@ -89,7 +76,6 @@ public enum BankServer {
                            output: @escaping @Sendable (String) -> Void) async throws {
         var logger = Logger(label: "bank.request")
         logger.logLevel = settings.logLevel
-        let timeouts = try HTTPTimeouts.fromEnvironment()
         output("Performing system checks...\n")
         if let warning = migrationWarning(settings: settings, directory: migrationsDirectory) { output(warning) }
         let pool = ConnectionPool(configuration: settings.poolConfiguration, logger: {
@@ -97,7 +83,7 @@ public enum BankServer {
             poolLogger.logLevel = settings.logLevel
             return poolLogger
         }())
-        let app = makeApplication(settings: settings, pool: pool, logger: logger, timeouts: timeouts) { address in
+        let app = makeApplication(settings: settings, pool: pool, logger: logger, timeouts: settings.httpTimeouts) { address in
             output(startupBanner(settings: settings, boundPort: address?.port))
         }
         do {

@@ -20,6 +20,7 @@ public struct SettingsError: Error, CustomStringConvertible, Equatable {
 /// | pool timeout    | `--pool-timeout`   | DATABASE_POOL_TIMEOUT     | 5 (seconds) |
 /// | retry attempts  | `--retry-attempts` | DATABASE_RETRY_ATTEMPTS   | 10 |
 /// | log level       | `--log-level`      | LOG_LEVEL                 | info |
+/// | HTTP idle timeout | `--http-idle-timeout` | HTTP_IDLE_TIMEOUT      | 30 (seconds) |
 public struct ServerSettings: Sendable {
     public var host = "127.0.0.1"
     public var port = 8000
@@ -29,6 +30,7 @@ public struct ServerSettings: Sendable {
     public var poolTimeout: Duration = .seconds(5)
     public var retryAttempts = 10
     public var logLevel: Logger.Level = .info
+    public var httpTimeouts = HTTPTimeouts.default
     /// Rows per batch of a streamed list.
     public var listBatchSize = BankService.batchSize
 
@@ -41,14 +43,16 @@ public struct ServerSettings: Sendable {
         public var poolTimeout: String?
         public var retryAttempts: String?
         public var logLevel: String?
+        public var httpIdleTimeout: String?
 
         public init(address: String? = nil, poolSize: String? = nil, poolTimeout: String? = nil,
-                    retryAttempts: String? = nil, logLevel: String? = nil) {
+                    retryAttempts: String? = nil, logLevel: String? = nil, httpIdleTimeout: String? = nil) {
             self.address = address
             self.poolSize = poolSize
             self.poolTimeout = poolTimeout
             self.retryAttempts = retryAttempts
             self.logLevel = logLevel
+            self.httpIdleTimeout = httpIdleTimeout
         }
     }
 
@@ -88,6 +92,12 @@ public struct ServerSettings: Sendable {
                 throw SettingsError("\(source) must be one of \(names), got '\(text)'")
             }
             settings.logLevel = level
+        }
+        if let (text, source) = flags.httpIdleTimeout.map({ ($0, "--http-idle-timeout") }) ?? value(nil, "HTTP_IDLE_TIMEOUT") {
+            guard let seconds = Double(text.trimmingCharacters(in: .whitespaces)), seconds >= 0.1, seconds <= 3600 else {
+                throw SettingsError("\(source) must be a number of seconds from 0.1 to 3600, got '\(text)'")
+            }
+            settings.httpTimeouts.idle = .milliseconds(Int64(seconds * 1000))
         }
         return settings
     }

@@ -70,6 +70,17 @@ struct MakeMigrationsCommand: ParsableCommand {
 /// The database: `DATABASE_URL`, else the tutorial's default.
 var databaseURL: String { ConnectionString.fromEnvironment() }
 
+/// One connection before a command that needs the database prints anything, so an unreachable
+/// database or a wrong password is one redacted CommandError line, not Django's "Operations to
+/// perform" header followed by an error.
+func requireDatabase() throws {
+    do {
+        try ServerSettings.checkConnection(to: databaseURL)
+    } catch {
+        throw commandFailure(error)
+    }
+}
+
 func writeLine(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
@@ -116,6 +127,7 @@ struct MigrateCommand: ParsableCommand {
         case "zero"?: .zero
         case let name?: .named(name)
         }
+        try requireDatabase()
         do {
             if plan {
                 try Migrator.plan(connectionString: databaseURL, directory: directory.url, to: target, app: appLabel, output: writeLine)
@@ -141,6 +153,7 @@ struct ShowMigrationsCommand: ParsableCommand {
 
     func run() throws {
         try checkAppLabels(appLabels)
+        try requireDatabase()
         do {
             for line in try Migrator.showMigrations(connectionString: databaseURL, directory: directory.url, app: appLabels.first) {
                 writeLine(line)
@@ -187,6 +200,7 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         var problems: [String] = []
+        if !skipDatabase { try requireDatabase() }
         do {
             let pending = try MakeMigrations.pendingOperations(appLabel: BankModels.appLabel, models: BankModels.all, directory: directory.url)
             if !pending.isEmpty {

@@ -13,7 +13,8 @@ struct RunServerCommand: AsyncParsableCommand {
             (comma-separated, default localhost, 127.0.0.1, 0.0.0.0, [::1]; * allows any); \
             DATABASE_POOL_MAX (--pool-size, default 8); DATABASE_POOL_TIMEOUT (--pool-timeout, seconds, \
             default 5); DATABASE_RETRY_ATTEMPTS (--retry-attempts, default 10); LOG_LEVEL (--log-level, \
-            default info). Stops gracefully on SIGINT (CONTROL-C) or SIGTERM. At start-up it opens one \
+            default info); HTTP_IDLE_TIMEOUT (--http-idle-timeout, seconds, default 30: idle keep-alive \
+            connections and clients that trickle their headers are closed). Stops gracefully on SIGINT (CONTROL-C) or SIGTERM. At start-up it opens one \
             database connection and, if that fails (wrong certificate, key, password or address), prints \
             one CommandError line and exits 1 without serving. DATABASE_URL may list several hosts \
             (postgresql://django@host1:26257,host2:26257/bank?...): connections go to the first that answers.
@@ -36,6 +37,9 @@ struct RunServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (LOG_LEVEL).")
     var logLevel: String?
 
+    @Option(name: .customLong("http-idle-timeout"), help: "Seconds before an idle or stalled client connection is closed (HTTP_IDLE_TIMEOUT).")
+    var httpIdleTimeout: String?
+
     @Flag(name: .customLong("noreload"), help: "Accepted for Django compatibility (there is no autoreloader).")
     var noReload = false
 
@@ -44,7 +48,7 @@ struct RunServerCommand: AsyncParsableCommand {
         do {
             settings = try ServerSettings.resolve(flags: .init(
                 address: addrport, poolSize: poolSize, poolTimeout: poolTimeout,
-                retryAttempts: retryAttempts, logLevel: logLevel))
+                retryAttempts: retryAttempts, logLevel: logLevel, httpIdleTimeout: httpIdleTimeout))
         } catch {
             FileHandle.standardError.write(Data("CommandError: \(error.description)\n".utf8))
             throw ExitCode(1)

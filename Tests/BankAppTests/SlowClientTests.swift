@@ -73,11 +73,16 @@ struct SlowClientTests {
         }
     }
 
-    @Test func idleTimeoutFromEnvironment() throws {
-        #expect(try HTTPTimeouts.fromEnvironment([:]) == .default)
+    @Test func idleTimeoutFromFlagOrEnvironment() throws {
+        #expect(try ServerSettings.resolve(flags: .init(), environment: [:]).httpTimeouts == .default)
         #expect(HTTPTimeouts.default.idle == .seconds(30))
-        #expect(try HTTPTimeouts.fromEnvironment(["HTTP_IDLE_TIMEOUT": "2.5"]).idle == .milliseconds(2500))
-        #expect(throws: SettingsError.self) { try HTTPTimeouts.fromEnvironment(["HTTP_IDLE_TIMEOUT": "soon"]) }
-        #expect(throws: SettingsError.self) { try HTTPTimeouts.fromEnvironment(["HTTP_IDLE_TIMEOUT": "0"]) }
+        let environment = ["HTTP_IDLE_TIMEOUT": "2.5"]
+        #expect(try ServerSettings.resolve(flags: .init(), environment: environment).httpTimeouts.idle == .milliseconds(2500))
+        #expect(try ServerSettings.resolve(flags: .init(httpIdleTimeout: "7"), environment: environment).httpTimeouts.idle == .seconds(7))
+        for (flag, variable) in [(nil, "soon"), (nil, "0"), ("-1", "2"), ("4000", "2")] as [(String?, String)] {
+            #expect(throws: SettingsError.self) {
+                try ServerSettings.resolve(flags: .init(httpIdleTimeout: flag), environment: ["HTTP_IDLE_TIMEOUT": variable])
+            }
+        }
     }
 }
