@@ -146,14 +146,24 @@ public struct Autodetector {
         // Deleted models: those nothing else still points at first; a cycle is opened by removing
         // the fields that close it.
         var doomed = current.models.keys.filter { to.models[$0] == nil }.sorted()
-        while !doomed.isEmpty {
-            let pointedAt = { (key: String) in
-                doomed.contains { other in
-                    other != key && current.models[other]!.fields.contains { $0.kind.target?.lowercased() == key }
+        // For each doomed model, the other doomed models that point at it, kept up to date as
+        // models and fields go (worked out once: asking it again at each step was cubic).
+        var pointers: [String: Set<String>] = [:]
+        for key in doomed { pointers[key] = [] }
+        for other in doomed {
+            for field in current.models[other]!.fields {
+                if let target = field.kind.target?.lowercased(), target != other, pointers[target] != nil {
+                    pointers[target]!.insert(other)
                 }
             }
-            if let next = doomed.firstIndex(where: { !pointedAt($0) }) {
+        }
+        while !doomed.isEmpty {
+            if let next = doomed.firstIndex(where: { pointers[$0]!.isEmpty }) {
                 let key = doomed.remove(at: next)
+                for field in current.models[key]!.fields {
+                    if let target = field.kind.target?.lowercased(), pointers[target] != nil { pointers[target]!.remove(key) }
+                }
+                pointers[key] = nil
                 try emit(.deleteModel(name: current.models[key]!.name))
             } else {
                 let key = doomed[0]
@@ -163,6 +173,7 @@ public struct Autodetector {
                         try emit(.removeField(model: model.name, name: field.name))
                     }
                 }
+                pointers[key] = []
             }
         }
 

@@ -81,8 +81,7 @@ public enum MigrationFile {
         var current = state
         var undo: [[String]] = []
         for operation in operations {
-            let forward = try operation.forwardSQL(from: current)
-            let backward = try operation.backwardSQL(from: current)
+            let (forward, backward) = try operation.sql(from: current)
             up.append("-- \(operation.description)")
             up += forward.isEmpty ? ["-- (nothing to do in the database)"] : forward
             up.append("")

@@ -77,11 +77,14 @@ public enum Operation: Equatable, Sendable {
             store(new)
         case .deleteModel(let name):
             let gone = try model(name)
-            for other in state.sortedModels where other.key != gone.key {
+            // The first model by key that still points at it (no sort unless one does).
+            var pointing: (key: String, model: ModelState, field: FieldState)?
+            for (key, other) in state.models where key != gone.key && pointing.map({ key < $0.key }) ?? true {
                 if let field = other.fields.first(where: { $0.kind.target?.lowercased() == gone.key }) {
-                    throw fail("\(other.name).\(field.name) still points at \(gone.name)")
+                    pointing = (key, other, field)
                 }
             }
+            if let pointing { throw fail("\(pointing.model.name).\(pointing.field.name) still points at \(gone.name)") }
             state.models[gone.key] = nil
         case .renameModel(let oldName, let newName):
             var renamed = try model(oldName)
@@ -176,18 +179,36 @@ public enum Operation: Equatable, Sendable {
 
     /// The statements that take the database from `before` to the state after this operation.
     public func forwardSQL(from before: ProjectState) throws -> [String] {
-        var after = before
-        try stateForwards(&after)
-        return SchemaEditor.statements(from: TableLayout(before), to: TableLayout(after), renames: renames,
-                                       oneOffDefaults: oneOffDefaults)
+        try sql(from: before).forward
     }
 
     /// The statements that undo this operation, taking the database from the state after it
     /// back to `before`.
     public func backwardSQL(from before: ProjectState) throws -> [String] {
+        try sql(from: before).backward
+    }
+
+    /// Both at once: the state after the operation and the two layouts are worked out once.
+    /// The layouts hold only the tables the operation can change and those their SQL refers to
+    /// (`TableLayout.relevantModels`): the others are the same before and after, so they make
+    /// no statement, and laying out every table of a large state for each operation of a
+    /// migration made writing it quadratic.
+    func sql(from before: ProjectState) throws -> (forward: [String], backward: [String]) {
         var after = before
         try stateForwards(&after)
-        return SchemaEditor.statements(from: TableLayout(after), to: TableLayout(before), renames: renames.inverted)
+        let keys = TableLayout.relevantModels(before, after)
+        let old = TableLayout(before, only: keys), new = TableLayout(after, only: keys)
+        return (SchemaEditor.statements(from: old, to: new, renames: renames, oneOffDefaults: oneOffDefaults),
+                SchemaEditor.statements(from: new, to: old, renames: renames.inverted))
+    }
+
+    /// The same statements from layouts of every table (what `sql(from:)` must agree with; for tests).
+    func sqlOverFullLayouts(from before: ProjectState) throws -> (forward: [String], backward: [String]) {
+        var after = before
+        try stateForwards(&after)
+        let old = TableLayout(before), new = TableLayout(after)
+        return (SchemaEditor.statements(from: old, to: new, renames: renames, oneOffDefaults: oneOffDefaults),
+                SchemaEditor.statements(from: new, to: old, renames: renames.inverted))
     }
 }
 

@@ -100,10 +100,11 @@ struct TableLayout: Equatable {
         }
     }
 
-    /// The layout of every model in `state`.
-    init(_ state: ProjectState) {
+    /// The layout of every model in `state`, or of those whose key is in `only`.
+    init(_ state: ProjectState, only keys: Set<String>? = nil) {
         tables = [:]
-        for model in state.sortedModels {
+        let models = keys.map { $0.sorted().compactMap { state.models[$0] } } ?? state.sortedModels
+        for model in models {
             let id = TableID(model: model.key, joinField: nil)
             let table = state.tableName(of: model)
             var columns: [Column] = [], foreignKeys: [ForeignKeyConstraint] = [], indexes: [IndexDefinition] = []
@@ -147,6 +148,46 @@ struct TableLayout: Equatable {
             }
             tables[id] = Table(id: id, name: table, columns: columns, foreignKeys: foreignKeys, uniqueConstraints: [], indexes: indexes)
         }
+    }
+
+    /// The keys of the models whose tables an operation taking `a` to `b` can change, and of
+    /// those the SQL for these refers to; a layout of these alone gives the same statements as
+    /// one of every model.
+    ///
+    /// A model's tables (its own and its join tables) depend on the model and, for each relation,
+    /// on the target's table name and primary key, nothing else. So the tables that differ are
+    /// those of the models that differ (or exist on one side only) and of the models pointing at
+    /// one of these. The statements for them look up the tables their foreign keys point at, so
+    /// those are in too (the same on both sides when their model does not differ).
+    static func relevantModels(_ a: ProjectState, _ b: ProjectState) -> Set<String> {
+        var changed = Set<String>()
+        for (key, model) in a.models {
+            guard let other = b.models[key], identical(model, other) else { changed.insert(key); continue }
+        }
+        for key in b.models.keys where a.models[key] == nil { changed.insert(key) }
+        var keys = changed
+        for state in [a, b] {
+            for (key, model) in state.models where !keys.contains(key) {
+                if model.fields.contains(where: { $0.kind.target.map { changed.contains($0.lowercased()) } ?? false }) {
+                    keys.insert(key)
+                }
+            }
+        }
+        var targets = Set<String>()
+        for key in keys {
+            for state in [a, b] {
+                for field in state.models[key]?.fields ?? [] {
+                    if let target = field.kind.target { targets.insert(target.lowercased()) }
+                }
+            }
+        }
+        return keys.union(targets)
+    }
+
+    /// Equal in everything a layout reads, field order included (`ModelState.==` ignores it).
+    private static func identical(_ a: ModelState, _ b: ModelState) -> Bool {
+        a.name == b.name && a.table == b.table && a.fields == b.fields && a.uniqueTogether == b.uniqueTogether
+            && a.indexes == b.indexes
     }
 
     /// Django's automatic join table: `id`, `<model>_id`, `<target>_id`, both foreign keys

@@ -28,7 +28,21 @@ import Testing
             down += try op.backwardSQL(from: state)
             try op.stateForwards(&state)
         }
+        try Self.expectLayoutsAgree(ops, from: a)
+        try Self.expectLayoutsAgree(backOps, from: b)
         return (up, down)
+    }
+
+    /// The SQL of each operation, from layouts of the tables it can touch only, is the SQL from
+    /// layouts of every table.
+    static func expectLayoutsAgree(_ ops: [Operation], from start: ProjectState) throws {
+        var state = start
+        for op in ops {
+            let fast = try op.sql(from: state), full = try op.sqlOverFullLayouts(from: state)
+            #expect(fast.forward == full.forward, "\(op.description)")
+            #expect(fast.backward == full.backward, "\(op.description)")
+            try op.stateForwards(&state)
+        }
     }
 
     static func invert(_ rename: String) -> String {
@@ -73,6 +87,39 @@ import Testing
         let back = try Autodetector(from: try Fixtures.state(models), to: ProjectState(appLabel: "myproject"))
             .changes(questioner: NonInteractiveQuestioner())
         #expect(back.map(\.description) == ["Remove field a from b", "Delete model A", "Delete model B"])
+    }
+
+    @Test func foreignKeyCycleOfThreeIsOpenedBeforeTheModelsGo() throws {
+        let models = [
+            Model("A") { AutoField("id", primaryKey: true); ForeignKey("b", to: "B", onDelete: .cascade, null: true) },
+            Model("B") { AutoField("id", primaryKey: true); ForeignKey("c", to: "C", onDelete: .cascade, null: true) },
+            Model("C") { AutoField("id", primaryKey: true); ForeignKey("a", to: "A", onDelete: .cascade, null: true) },
+            Model("Keep") { AutoField("id", primaryKey: true) },
+        ]
+        let from = try Fixtures.state(models), to = try Fixtures.state([models[3]])
+        let back = try Autodetector(from: from, to: to).changes(questioner: NonInteractiveQuestioner())
+        #expect(back.map(\.description) == ["Remove field a from c", "Delete model A", "Delete model B", "Delete model C"])
+        try Self.expectLayoutsAgree(back, from: from)
+    }
+
+    /// The benchmark's shape (`benchtool.py gen-models`): a chain of models, each pointing at the
+    /// one before, the first at a model that stays; deleted from the end of the chain.
+    @Test func chainOfModelsIsDeletedFromItsEnd() throws {
+        let keep = Self.customers()
+        let chain = (0..<30).map { i in
+            Model(String(format: "Bench%03d", i)) {
+                AutoField("id", primaryKey: true)
+                CharField("name", maxLength: 250)
+                ForeignKey("parent", to: i == 0 ? "Customers" : String(format: "Bench%03d", i - 1), onDelete: .cascade, null: true)
+            }
+        }
+        let from = try Fixtures.state([keep] + chain.reversed()), to = try Fixtures.state([keep])
+        let ops = try Autodetector(from: from, to: to).changes(questioner: NonInteractiveQuestioner())
+        #expect(ops.map(\.description) == (0..<30).reversed().map { String(format: "Delete model Bench%03d", $0) })
+        try Self.expectLayoutsAgree(ops, from: from)
+        let created = try Autodetector(from: to, to: from).changes(questioner: NonInteractiveQuestioner())
+        #expect(created.map(\.description) == (0..<30).map { String(format: "Create model Bench%03d", $0) })
+        try Self.expectLayoutsAgree(created, from: to)
     }
 
     @Test func addAndRemoveField() throws {
