@@ -20,6 +20,12 @@ struct PoolBookkeeping<Resource> {
 
     typealias WaiterID = UInt64
 
+    /// A caller waiting for a connection, and when it gives up (nil: never).
+    struct Waiter: Equatable {
+        var id: WaiterID
+        var deadline: ContinuousClock.Instant?
+    }
+
     enum Acquire {
         /// Use this idle connection; `ping` asks for a round trip first (it sat idle long).
         case reuse(Resource, openedAt: ContinuousClock.Instant, ping: Bool)
@@ -41,13 +47,20 @@ struct PoolBookkeeping<Resource> {
     private(set) var idle: [IdleConnection] = []
     /// Connections leased out or being opened: each holds one of the `maximum` slots.
     private(set) var busy = 0
-    private(set) var waiters: [WaiterID] = []
+    /// First come, first served.
+    private(set) var queue: [Waiter] = []
     private(set) var isClosed = false
     private var nextWaiterID: WaiterID = 0
 
     init(limits: Limits) { self.limits = limits }
 
     var total: Int { idle.count + busy }
+
+    /// The waiters' ids, in the order they are served.
+    var waiters: [WaiterID] { queue.map(\.id) }
+
+    /// The earliest deadline of a waiting caller: when the pool's one timeout timer should wake.
+    var nextDeadline: ContinuousClock.Instant? { queue.lazy.compactMap(\.deadline).min() }
 
     /// A caller wants a connection. Also returns idle connections that expired and must be closed.
     mutating func acquire(now: ContinuousClock.Instant) -> (Acquire, close: [Resource]) {
@@ -65,18 +78,30 @@ struct PoolBookkeeping<Resource> {
         return (.wait, expired)
     }
 
-    /// Queues a caller that got `.wait`; it is served first come, first served.
-    mutating func enqueueWaiter() -> WaiterID {
+    /// Queues a caller that got `.wait`; it is served first come, first served, or times out at
+    /// `deadline` (see `expireWaiters`).
+    mutating func enqueueWaiter(deadline: ContinuousClock.Instant? = nil) -> WaiterID {
         nextWaiterID += 1
-        waiters.append(nextWaiterID)
+        queue.append(Waiter(id: nextWaiterID, deadline: deadline))
         return nextWaiterID
     }
 
-    /// A waiter gave up (timeout or cancellation). False if it was already served.
+    /// A waiter gave up (cancellation). False if it was already served.
     mutating func removeWaiter(_ id: WaiterID) -> Bool {
-        guard let index = waiters.firstIndex(of: id) else { return false }
-        waiters.remove(at: index)
+        guard let index = queue.firstIndex(where: { $0.id == id }) else { return false }
+        queue.remove(at: index)
         return true
+    }
+
+    /// Removes and returns the waiters whose deadline has passed (they fail with a timeout).
+    mutating func expireWaiters(now: ContinuousClock.Instant) -> [WaiterID] {
+        var expired: [WaiterID] = []
+        queue.removeAll { waiter in
+            guard let deadline = waiter.deadline, deadline <= now else { return false }
+            expired.append(waiter.id)
+            return true
+        }
+        return expired
     }
 
     /// A connection comes back. `reusable` is false when it broke; one past its lifetime is
@@ -84,8 +109,8 @@ struct PoolBookkeeping<Resource> {
     mutating func release(_ resource: Resource, openedAt: ContinuousClock.Instant, reusable: Bool,
                           now: ContinuousClock.Instant) -> (close: Resource?, handover: Handover?) {
         let keep = reusable && !isClosed && openedAt.duration(to: now) < limits.maxLifetime
-        if !waiters.isEmpty {
-            let waiter = waiters.removeFirst()
+        if !queue.isEmpty {
+            let waiter = queue.removeFirst().id
             if keep { return (nil, .connection(resource, openedAt: openedAt, to: waiter)) }
             return (resource, .openSlot(to: waiter))  // the slot passes on; busy is unchanged
         }
@@ -99,7 +124,7 @@ struct PoolBookkeeping<Resource> {
 
     /// Opening failed: the slot goes to the next waiter (who will try too), or is freed.
     mutating func openFailed() -> Handover? {
-        if !isClosed, !waiters.isEmpty { return .openSlot(to: waiters.removeFirst()) }
+        if !isClosed, !queue.isEmpty { return .openSlot(to: queue.removeFirst().id) }
         busy -= 1
         return nil
     }
@@ -110,7 +135,7 @@ struct PoolBookkeeping<Resource> {
         let resources = idle.map(\.resource)
         idle.removeAll()
         let failed = waiters
-        waiters.removeAll()
+        queue.removeAll()
         return (resources, failed)
     }
 
@@ -137,3 +162,4 @@ extension PoolBookkeeping: Sendable where Resource: Sendable {}
 extension PoolBookkeeping.IdleConnection: Sendable where Resource: Sendable {}
 extension PoolBookkeeping.Acquire: Sendable where Resource: Sendable {}
 extension PoolBookkeeping.Handover: Sendable where Resource: Sendable {}
+extension PoolBookkeeping.Waiter: Sendable {}

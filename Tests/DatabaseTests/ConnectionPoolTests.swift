@@ -1,4 +1,4 @@
-import Database
+@testable import Database
 import Foundation
 import TestSupport
 import Testing
@@ -21,6 +21,50 @@ import Testing
         try await holder.value
         // Once the holder is done, the connection is free again.
         #expect(try await pool.withConnection { try $0.execute("SELECT 41 + 1").first!.decode(Int64.self, at: 0) } == 42)
+        await pool.shutdown()
+    }
+
+    /// One timeout task serves every waiter: a later waiter times out at its own deadline, not at
+    /// the first one's and not when the connection finally comes back.
+    @Test func eachWaiterTimesOutAtItsOwnDeadline() async throws {
+        let pool = ConnectionPool(configuration: PoolConfiguration(
+            connectionString: try TestDatabase.url(), maximum: 1, acquireTimeout: .milliseconds(400)))
+        let holder = Task { try await pool.withConnection { _ in Thread.sleep(forTimeInterval: 2) } }
+        try await Task.sleep(for: .milliseconds(300))  // the holder has the only connection
+        let start = ContinuousClock.now
+        @Sendable func timedOutAfter() async -> Duration? {
+            do {
+                try await pool.withConnection { try $0.run("SELECT 1") }
+                return nil
+            } catch DatabaseError.poolTimeout {
+                return start.duration(to: .now)
+            } catch {
+                return nil
+            }
+        }
+        let first = Task { await timedOutAfter() }
+        try await Task.sleep(for: .milliseconds(250))
+        let second = Task { await timedOutAfter() }
+        let (a, b) = (await first.value, await second.value)
+        #expect(a != nil && a! >= .milliseconds(380) && a! < .milliseconds(900))
+        #expect(b != nil && b! >= .milliseconds(630) && b! < .milliseconds(1500))
+        try await holder.value
+        await pool.shutdown()
+    }
+
+    /// Waiters served before their deadline leave no timer behind: one timeout task per busy
+    /// spell, not one per waiter (a cancelled `Task.sleep` lingers until its deadline, which cost
+    /// about 30 MB under `make bench`).
+    @Test func servedWaitersDoNotEachStartATimer() async throws {
+        let pool = ConnectionPool(configuration: PoolConfiguration(
+            connectionString: try TestDatabase.url(), maximum: 1, acquireTimeout: .seconds(30)))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<200 { group.addTask { _ = try await pool.withConnection { try $0.run("SELECT 1") } } }
+            try await group.waitForAll()
+        }
+        #expect(pool.statistics.waiting == 0)
+        #expect(pool.timeoutTasksStarted >= 1)
+        #expect(pool.timeoutTasksStarted <= 5)
         await pool.shutdown()
     }
 

@@ -99,6 +99,26 @@ import Testing
         #expect(handover == nil)
     }
 
+    @Test func waitersPastTheirDeadlineExpireAndTheOthersKeepTheirPlace() {
+        var pool = PoolBookkeeping<Int>(limits: limits)
+        _ = pool.acquire(now: at(0)); _ = pool.acquire(now: at(0))
+        #expect(pool.nextDeadline == nil)
+        let first = pool.enqueueWaiter(deadline: at(5))
+        let patient = pool.enqueueWaiter()  // no deadline: never expires
+        let third = pool.enqueueWaiter(deadline: at(7))
+        #expect(pool.nextDeadline == at(5))
+        #expect(pool.expireWaiters(now: at(4)).isEmpty)
+        #expect(pool.expireWaiters(now: at(5)) == [first])
+        #expect(pool.waiters == [patient, third])
+        #expect(pool.nextDeadline == at(7))
+        // A waiter served before its deadline is not expired later.
+        let (_, handover) = pool.release(1, openedAt: at(0), reusable: true, now: at(6))
+        guard case .connection(1, _, let to)? = handover else { Issue.record("expected a handover"); return }
+        #expect(to == patient)
+        #expect(pool.expireWaiters(now: at(100)) == [third])
+        #expect(pool.waiters.isEmpty && pool.nextDeadline == nil)
+    }
+
     @Test func closingFailsWaitersAndRefusesNewAcquires() {
         var pool = PoolBookkeeping<Int>(limits: limits)
         _ = pool.acquire(now: at(0)); _ = pool.acquire(now: at(0))
