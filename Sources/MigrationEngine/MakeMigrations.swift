@@ -72,7 +72,7 @@ public enum MakeMigrations {
         let findings = MigrationLinter.lint(text, file: displayPath(file), earlier: earlier)
         if !findings.isEmpty {
             output("Lint (CockroachDB safety), \(findings.count) finding(s); review before migrating:")
-            for finding in findings { output("  " + finding.description.replacingOccurrences(of: "\n", with: "\n  ")) }
+            for finding in findings { output("  " + indented(finding.description)) }
         }
         if options.dryRun && options.verbosity >= 3 { output(text) }
         if !options.dryRun && !options.check {
@@ -100,6 +100,24 @@ public enum MakeMigrations {
         if let other = migrations.first(where: { $0.app != appLabel }) {
             throw MigrationFileError(file: other.fileName, line: nil, message: "belongs to app '\(other.app)', not '\(appLabel)'")
         }
+    }
+
+    /// `text.replacingOccurrences(of: "\n", with: "\n  ")`, without Foundation's NSString round trip
+    /// when the text is ASCII (no combining mark that Foundation's search would treat otherwise).
+    static func indented(_ text: String) -> String {
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return text.replacingOccurrences(of: "\n", with: "\n  ") }
+        var result = ""
+        result.reserveCapacity(text.utf8.count + 16)
+        // Cut on the scalars (a CR LF is one Character: String's own subscript would not cut it).
+        let scalars = text.unicodeScalars
+        var start = scalars.startIndex
+        for i in scalars.indices where scalars[i] == "\n" {
+            result += String(scalars[start..<i])
+            result += "\n  "
+            start = scalars.index(after: i)
+        }
+        result += String(scalars[start...])
+        return result
     }
 
     /// The path relative to the current folder when it is inside it (`Migrations/0001_initial.sql`).

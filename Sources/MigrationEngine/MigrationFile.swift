@@ -106,28 +106,28 @@ public enum MigrationFile {
         guard let (number, name) = parseFileName(fileName) else {
             throw fail(nil, "not a migration file name: expected NNNN_name.sql (digits, an underscore, letters, digits and underscores)")
         }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+        let lines = text.splitLines().map { line in
             line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
         }
-        guard let upLine = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == upMarker }) else {
+        let trimmedLines = lines.map { $0.trimmingSpaces() }
+        guard let upLine = trimmedLines.firstIndex(of: upMarker) else {
             throw fail(nil, "no '\(upMarker)' line: not a migration file")
         }
-        guard let downLine = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == downMarker }), downLine > upLine else {
+        guard let downLine = trimmedLines.firstIndex(of: downMarker), downLine > upLine else {
             throw fail(nil, "no '\(downMarker)' line after '\(upMarker)'")
         }
-        if lines.indices.contains(where: { ($0 != upLine && $0 != downLine) && [upMarker, downMarker].contains(lines[$0].trimmingCharacters(in: .whitespaces)) }) {
+        if trimmedLines.indices.contains(where: { ($0 != upLine && $0 != downLine) && (trimmedLines[$0] == upMarker || trimmedLines[$0] == downMarker) }) {
             throw fail(nil, "more than one '\(upMarker)' or '\(downMarker)' line")
         }
         var app: String?
         var operations: [Operation] = []
         let decoder = JSONDecoder()
-        for (index, line) in lines[..<upLine].enumerated() {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
+        for (index, trimmed) in trimmedLines[..<upLine].enumerated() {
             if trimmed.isEmpty { continue }
             guard trimmed.hasPrefix("--") else { throw fail(index + 1, "SQL before '\(upMarker)': the header holds comments only") }
             if trimmed.hasPrefix(appPrefix) {
-                app = String(trimmed.dropFirst(appPrefix.count)).trimmingCharacters(in: .whitespaces)
-            } else if trimmed.hasPrefix(operationPrefix) || trimmed == operationPrefix.trimmingCharacters(in: .whitespaces) {
+                app = String(trimmed.dropFirst(appPrefix.count)).trimmingSpaces()
+            } else if trimmed.hasPrefix(operationPrefix) || trimmed == operationPrefix.trimmingSpaces() {
                 let json = trimmed.dropFirst(operationPrefix.count)
                 do {
                     operations.append(try decoder.decode(Operation.self, from: Data(json.utf8)))
@@ -138,23 +138,20 @@ public enum MigrationFile {
         }
         guard let app, SQLWriter.isPlainIdentifier(app) else { throw fail(nil, "no '\(appPrefix)<label>' line in the header") }
         let up = lines[(upLine + 1)..<downLine].joined(separator: "\n")
-        let rest = Array(lines[(downLine + 1)...])
-        guard let open = rest.firstIndex(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }),
-              rest[open].trimmingCharacters(in: .whitespaces) == "/*",
-              let close = rest.lastIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "*/" }), close > open
+        let rest = Array(lines[(downLine + 1)...]), trimmedRest = Array(trimmedLines[(downLine + 1)...])
+        guard let open = trimmedRest.firstIndex(where: { !$0.isEmpty }),
+              trimmedRest[open] == "/*",
+              let close = trimmedRest.lastIndex(of: "*/"), close > open
         else {
             throw fail(downLine + 1, "the down part must sit in a comment: a '/*' line after '\(downMarker)' and a '*/' line at the end")
         }
-        if let stray = rest[(close + 1)...].firstIndex(where: { line in
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            return !trimmed.isEmpty && !trimmed.hasPrefix("--")
-        }) {
+        if let stray = trimmedRest[(close + 1)...].firstIndex(where: { !$0.isEmpty && !$0.hasPrefix("--") }) {
             throw fail(downLine + 2 + stray, "SQL after the down part's closing '*/': only comments may follow it")
         }
         let down = rest[(open + 1)..<close].joined(separator: "\n")
         return Migration(number: number, name: name, app: app, operations: operations,
-                         upSQL: up.trimmingCharacters(in: .whitespacesAndNewlines),
-                         downSQL: down.trimmingCharacters(in: .whitespacesAndNewlines),
+                         upSQL: up.trimmingSpacesAndNewlines(),
+                         downSQL: down.trimmingSpacesAndNewlines(),
                          checksum: SHA256.hexDigest(Array(text.utf8)))
     }
 

@@ -74,8 +74,8 @@ public enum MigrationLinter {
     }
 
     static func sections(_ text: String) -> Sections {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
-        let trimmed = lines.map { $0.trimmingCharacters(in: .whitespaces) }
+        let lines = text.splitLines().map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
+        let trimmed = lines.map { $0.trimmingSpaces() }
         guard let upLine = trimmed.firstIndex(of: MigrationFile.upMarker) else {
             return Sections(header: [], up: (text, 1), down: nil)
         }

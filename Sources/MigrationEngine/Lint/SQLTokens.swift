@@ -38,22 +38,46 @@ struct SQLToken: Equatable {
 }
 
 enum SQLLexer {
+    /// A quoted text with its doubled quotes made single; Foundation's replace is only called
+    /// when there is a pair to replace (most strings and names have none).
+    static func unescaped(_ text: String, _ quote: Unicode.Scalar) -> String {
+        var previous: Unicode.Scalar?
+        for c in text.unicodeScalars {
+            if c == quote && previous == quote {
+                let one = String(Character(quote))
+                return text.replacingOccurrences(of: one + one, with: one)
+            }
+            previous = c
+        }
+        return text
+    }
+
     /// The tokens of `sql`, whose first line is line `firstLine` of its file.
     static func tokens(_ sql: String, firstLine: Int = 1) -> [SQLToken] {
         let chars = Array(sql.unicodeScalars)
         var tokens: [SQLToken] = []
         var i = 0, line = firstLine
-        func text(_ from: Int, _ to: Int) -> String { String(String.UnicodeScalarView(chars[from..<min(to, chars.count)])) }
+        // Where each scalar starts in `sql`, so a token's text is one copy of its bytes.
+        let offsets = Array(sql.unicodeScalars.indices) + [sql.endIndex]
+        func text(_ from: Int, _ to: Int) -> String { String(sql.unicodeScalars[offsets[from]..<offsets[min(to, chars.count)]]) }
         func advance(to end: Int) {
             while i < end && i < chars.count { if chars[i] == "\n" { line += 1 }; i += 1 }
         }
-        func isWordStart(_ c: Unicode.Scalar) -> Bool { c.properties.isAlphabetic || c == "_" }
+        // ASCII answered without the Unicode property tables (the same answers).
+        func isWordStart(_ c: Unicode.Scalar) -> Bool {
+            if c.isASCII { return ("a"..."z").contains(c) || ("A"..."Z").contains(c) || c == "_" }
+            return c.properties.isAlphabetic
+        }
         func isWordPart(_ c: Unicode.Scalar) -> Bool { isWordStart(c) || ("0"..."9").contains(c) || c == "$" }
+        func isWhitespace(_ c: Unicode.Scalar) -> Bool {
+            if c.isASCII { return c == " " || ("\u{09}"..."\u{0D}").contains(c) }
+            return c.properties.isWhitespace
+        }
         while i < chars.count {
             let c = chars[i]
             let next: Unicode.Scalar? = i + 1 < chars.count ? chars[i + 1] : nil
             let startLine = line
-            if c.properties.isWhitespace { advance(to: i + 1); continue }
+            if isWhitespace(c) { advance(to: i + 1); continue }
             if c == "-" && next == "-" {
                 var j = i + 2
                 while j < chars.count && chars[j] != "\n" { j += 1 }
@@ -84,7 +108,7 @@ enum SQLLexer {
                     }
                     j += 1
                 }
-                tokens.append(SQLToken(kind: .string, text: text(contentStart, j).replacingOccurrences(of: "''", with: "'"), line: startLine))
+                tokens.append(SQLToken(kind: .string, text: unescaped(text(contentStart, j), "'"), line: startLine))
                 advance(to: j + 1)
                 continue
             }
@@ -97,7 +121,7 @@ enum SQLLexer {
                     }
                     j += 1
                 }
-                tokens.append(SQLToken(kind: .quotedIdentifier, text: text(i + 1, j).replacingOccurrences(of: "\"\"", with: "\""), line: startLine))
+                tokens.append(SQLToken(kind: .quotedIdentifier, text: unescaped(text(i + 1, j), "\""), line: startLine))
                 advance(to: j + 1)
                 continue
             }

@@ -1,0 +1,60 @@
+import Foundation
+@testable import MigrationEngine
+import Testing
+
+/// The engine's own text helpers (faster than the Foundation and Character-level calls they
+/// replaced) give the same results as those calls, on awkward text.
+@Suite struct TextHelpersTests {
+    static let samples: [String] = {
+        let pieces = ["", "a", " ", "\t", "\n", "\r", "\r\n", "\n\r", "\u{A0}", "\u{3000}", "\u{200B}", "\u{2028}", "\u{85}",
+                      "\u{301}", "e\u{301}", "\"", "\"\"", "'", "''", "'\u{301}", "\"\u{301}", "x\"y", "-- migrate:up", "é", "\u{1F600}"]
+        var out = pieces
+        for a in pieces { for b in pieces { out.append(a + b); out.append(a + "z" + b + " ") } }
+        return out
+    }()
+
+    /// Compared byte for byte (String's == is canonical equivalence).
+    static func same(_ a: String, _ b: String) -> Bool { Array(a.utf8) == Array(b.utf8) }
+
+    @Test func trimmingIsFoundations() {
+        for text in Self.samples {
+            #expect(Self.same(text.trimmingSpaces(), text.trimmingCharacters(in: .whitespaces)), "\(text.debugDescription)")
+            #expect(Self.same(text.trimmingSpacesAndNewlines(), text.trimmingCharacters(in: .whitespacesAndNewlines)), "\(text.debugDescription)")
+            let sub = ("<" + text + ">").dropFirst().dropLast()
+            #expect(Self.same(sub.trimmingSpaces(), sub.trimmingCharacters(in: .whitespaces)), "\(text.debugDescription)")
+        }
+    }
+
+    @Test func everyFoundationWhitespaceScalar() {
+        for value in UInt32(0)...0x3100 {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let text = String(Character(scalar)) + "x"
+            #expect(Self.same(text.trimmingSpaces(), text.trimmingCharacters(in: .whitespaces)), "U+\(String(value, radix: 16))")
+            #expect(Self.same(text.trimmingSpacesAndNewlines(), text.trimmingCharacters(in: .whitespacesAndNewlines)), "U+\(String(value, radix: 16))")
+        }
+    }
+
+    @Test func splitLinesIsCharacterSplit() {
+        for text in Self.samples {
+            #expect(text.splitLines().map { Array($0.utf8) } == text.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0.utf8) },
+                    "\(text.debugDescription)")
+        }
+    }
+
+    @Test func quotingIsFoundationsReplace() {
+        for text in Self.samples {
+            #expect(Self.same(SQLWriter.quote(text), "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""), "\(text.debugDescription)")
+            #expect(Self.same(SQLWriter.literal(text), "'" + text.replacingOccurrences(of: "'", with: "''") + "'"), "\(text.debugDescription)")
+            #expect(Self.same(SQLLexer.unescaped(text, "'"), text.replacingOccurrences(of: "''", with: "'")), "\(text.debugDescription)")
+            #expect(Self.same(SQLLexer.unescaped(text, "\""), text.replacingOccurrences(of: "\"\"", with: "\"")), "\(text.debugDescription)")
+            #expect(Self.same(MakeMigrations.indented(text), text.replacingOccurrences(of: "\n", with: "\n  ")), "\(text.debugDescription)")
+        }
+    }
+
+    @Test func lexedTextIsTheSource() {
+        let sql = "CREATE TABLE \"a\"\"b\u{301}\" (x INT DEFAULT 'it''s é', \"\u{1F600}\" TEXT); -- note é\n/* c\u{301} */ SELECT $t$ z $t$;"
+        let tokens = SQLLexer.tokens(sql)
+        #expect(tokens.map(\.text) == ["CREATE", "TABLE", "a\"b\u{301}", "(", "x", "INT", "DEFAULT", "it's é", ",", "\u{1F600}", "TEXT",
+                                       ")", ";", " note é", " c\u{301} ", "SELECT", " z ", ";"])
+    }
+}
