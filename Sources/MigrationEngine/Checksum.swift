@@ -47,8 +47,14 @@ enum SHA256 {
     }
 
     static func hexDigest(_ bytes: [UInt8]) -> String {
-        let hex = Array("0123456789abcdef")
-        return String(digest(bytes).flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 0xf)]] })
+        let hex = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(64)
+        for byte in digest(bytes) {
+            text.append(hex[Int(byte >> 4)])
+            text.append(hex[Int(byte & 0xf)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     static func hexDigest(of text: String) -> String { hexDigest(Array(text.utf8)) }

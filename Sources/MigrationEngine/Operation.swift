@@ -80,7 +80,7 @@ public enum Operation: Equatable, Sendable {
             // The first model by key that still points at it (no sort unless one does).
             var pointing: (key: String, model: ModelState, field: FieldState)?
             for (key, other) in state.models where key != gone.key && pointing.map({ key < $0.key }) ?? true {
-                if let field = other.fields.first(where: { $0.kind.target?.lowercased() == gone.key }) {
+                if let field = other.fields.first(where: { $0.kind.target?.lowercasedEquals(gone.key) ?? false }) {
                     pointing = (key, other, field)
                 }
             }

@@ -330,3 +330,25 @@ extension FieldDefault: Codable {
         return parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
     }
 }
+
+extension String {
+    /// Whether `lowercased() == key`, compared byte by byte without making the lowercased copy
+    /// when both are ASCII (model names are); any other text gets the exact comparison. The
+    /// per-operation checks over every relation of a state called `lowercased()` hundreds of
+    /// thousands of times for 200 models.
+    func lowercasedEquals(_ key: String) -> Bool {
+        let answer = utf8.withContiguousStorageIfAvailable { a in
+            key.utf8.withContiguousStorageIfAvailable { b in String.asciiLowercasedEquals(a, b) }
+        }
+        if let answer, let answer, let answer { return answer }
+        return lowercased() == key
+    }
+
+    /// nil when either is not ASCII.
+    private static func asciiLowercasedEquals(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool? {
+        guard a.allSatisfy({ $0 < 0x80 }), b.allSatisfy({ $0 < 0x80 }) else { return nil }
+        guard a.count == b.count else { return false }
+        for i in 0..<a.count where (a[i] &- 0x41 < 26 ? a[i] | 0x20 : a[i]) != b[i] { return false }
+        return true
+    }
+}

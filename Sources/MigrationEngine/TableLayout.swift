@@ -166,9 +166,13 @@ struct TableLayout: Equatable {
         }
         for key in b.models.keys where a.models[key] == nil { changed.insert(key) }
         var keys = changed
+        // Usually one or two models change: compared in place rather than hashed lowercased copies.
+        let pointsAtChanged: (String) -> Bool = changed.count <= 4
+            ? { target in changed.contains { target.lowercasedEquals($0) } }
+            : { target in changed.contains(target.lowercased()) }
         for state in [a, b] {
             for (key, model) in state.models where !keys.contains(key) {
-                if model.fields.contains(where: { $0.kind.target.map { changed.contains($0.lowercased()) } ?? false }) {
+                if model.fields.contains(where: { $0.kind.target.map(pointsAtChanged) ?? false }) {
                     keys.insert(key)
                 }
             }

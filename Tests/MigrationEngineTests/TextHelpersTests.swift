@@ -51,6 +51,17 @@ import Testing
         }
     }
 
+    @Test func lowercasedEqualsIsLowercasedThenEqual() {
+        let names = ["Customers", "customers", "CUSTOMERS", "customer", "Bench001", "bench001", "Bench0010", "", "A", "a", "@", "`",
+                     "[", "Z", "z", "\u{212A}", "k", "K", "É", "é", "e\u{301}", "E\u{301}", "İ", "i\u{307}", "ÉCOLE", "école", "a\u{0}b",
+                     "averyveryverylongmodelname_x", "AVeryVeryVeryLongModelName_X"]
+        for name in names {
+            for key in names {
+                #expect(name.lowercasedEquals(key) == (name.lowercased() == key), "\(name.debugDescription) \(key.debugDescription)")
+            }
+        }
+    }
+
     @Test func lexedTextIsTheSource() {
         let sql = "CREATE TABLE \"a\"\"b\u{301}\" (x INT DEFAULT 'it''s é', \"\u{1F600}\" TEXT); -- note é\n/* c\u{301} */ SELECT $t$ z $t$;"
         let tokens = SQLLexer.tokens(sql)
