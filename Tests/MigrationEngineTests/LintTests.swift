@@ -85,6 +85,20 @@ import Testing
         #expect(try rules("SELECT 'BEGIN; COMMIT;';\n-- COMMIT;").isEmpty)
     }
 
+    @Test func windowsLineEndingsGiveTheSameFindingsOnTheSameLines() throws {
+        let up = """
+            INSERT INTO "myproject_customers" ("name") VALUES ('x');
+            ALTER TABLE "myproject_customers" ADD COLUMN "nick" TEXT;
+            """
+        let unix = file(up)
+        let windows = unix.replacingOccurrences(of: "\n", with: "\r\n")
+        let earlier = [try initial]
+        let expected = MigrationLinter.lint(unix, file: "Migrations/0002_x.sql", earlier: earlier)
+        let found = MigrationLinter.lint(windows, file: "Migrations/0002_x.sql", earlier: earlier)
+        #expect(expected.map(\.rule.id) == ["ddl-after-write"])
+        #expect(found.map(\.description) == expected.map(\.description))
+    }
+
     @Test func ddlAfterWrite() throws {
         let found = try findings("""
             INSERT INTO "myproject_customers" ("name") VALUES ('x');

@@ -21,6 +21,18 @@ import Testing
         #expect(text.range(of: #"\d{4}-\d{2}-\d{2}"#, options: .regularExpression) == nil, "no timestamps in the file")
     }
 
+    /// A file saved with Windows line endings (an editor, a checkout with core.autocrlf) reads
+    /// as the same migration; its checksum is of the bytes, so it differs.
+    @Test func windowsLineEndingsParse() throws {
+        let text = try Self.sample()
+        let crlf = text.replacingOccurrences(of: "\n", with: "\r\n")
+        let plain = try MigrationFile.parse(text, fileName: "0001_initial.sql")
+        let windows = try MigrationFile.parse(crlf, fileName: "0001_initial.sql")
+        #expect(windows.operations.count == plain.operations.count)
+        #expect(windows.upSQL == plain.upSQL && windows.downSQL == plain.downSQL && windows.app == plain.app)
+        #expect(windows.checksum != plain.checksum)
+    }
+
     func parseError(_ text: String, _ fileName: String = "0001_initial.sql") -> MigrationFileError? {
         do {
             _ = try MigrationFile.parse(text, fileName: fileName)

@@ -34,11 +34,12 @@ import Testing
         }
     }
 
-    @Test func splitLinesIsCharacterSplit() {
+    @Test func splitLinesCutsAtEveryLineFeed() {
         for text in Self.samples {
-            #expect(text.splitLines().map { Array($0.utf8) } == text.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0.utf8) },
+            #expect(text.splitLines().map { Array($0.utf8) } == Array(text.utf8).split(separator: 0x0A, omittingEmptySubsequences: false).map { Array($0) },
                     "\(text.debugDescription)")
         }
+        #expect(Array("a\r\nb\n\nc".splitLines()) == ["a\r", "b", "", "c"])
     }
 
     @Test func quotingIsFoundationsReplace() {
