@@ -1,5 +1,9 @@
 import Database
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Where `migrate` should leave the app.
 public enum MigrationTarget: Equatable, Sendable {
@@ -229,7 +233,7 @@ enum Executor {
             } catch DatabaseError.server(let error) where attempt < 10 &&
                 (error.isSerializationFailure || error.message.contains("undergoing a schema change")) {
                 attempt += 1
-                Thread.sleep(forTimeInterval: RetryPolicy.default.delay(beforeAttempt: attempt, random: Double.random(in: 0..<1)).seconds + 0.05)
+                blockThread(for: RetryPolicy.default.delay(beforeAttempt: attempt, random: Double.random(in: 0..<1)) + .milliseconds(50))
             }
         }
     }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// `manage makemigrations`: replay the files, diff against the declarations, write the next file.
 /// Needs no database.
@@ -59,7 +63,7 @@ public enum MakeMigrations {
             return .noChanges
         }
         let number = (migrations.last?.number ?? 0) + 1
-        let name = String(format: "%04d_", number) + (options.name ?? suggestedName(operations, initial: migrations.isEmpty))
+        let name = fourDigits(number) + "_" + (options.name ?? suggestedName(operations, initial: migrations.isEmpty))
         let text = try MigrationFile.render(app: appLabel, name: name, operations: operations, state: current)
         let file = directory.appendingPathComponent(name + ".sql")
         output("Migrations for '\(appLabel)':")
@@ -105,7 +109,7 @@ public enum MakeMigrations {
     /// `text.replacingOccurrences(of: "\n", with: "\n  ")`, without Foundation's NSString round trip
     /// when the text is ASCII (no combining mark that Foundation's search would treat otherwise).
     static func indented(_ text: String) -> String {
-        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return text.replacingOccurrences(of: "\n", with: "\n  ") }
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return text.replacingBytes("\n", with: "\n  ") }
         var result = ""
         result.reserveCapacity(text.utf8.count + 16)
         // Cut on the scalars (a CR LF is one Character: String's own subscript would not cut it).

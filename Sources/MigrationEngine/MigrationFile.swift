@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One migration: a file `Migrations/NNNN_<name>.sql`.
 public struct Migration: Sendable, Equatable {
@@ -191,9 +195,9 @@ public enum MigrationLoader {
     /// The migrations in order. A missing folder holds none.
     public static func load(directory: URL) throws -> [Migration] {
         let manager = FileManager.default
-        var isDirectory: ObjCBool = false
+        var isDirectory = false
         guard manager.fileExists(atPath: directory.path, isDirectory: &isDirectory) else { return [] }
-        guard isDirectory.boolValue else { throw MigrationFileError(file: directory.path, line: nil, message: "not a folder") }
+        guard isDirectory else { throw MigrationFileError(file: directory.path, line: nil, message: "not a folder") }
         let names = try manager.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }.sorted()
         var migrations: [Migration] = []
         for name in names {
@@ -215,11 +219,11 @@ public enum MigrationLoader {
         for (index, migration) in sorted.enumerated() {
             if index > 0, sorted[index - 1].number == migration.number {
                 throw MigrationFileError(file: migration.fileName, line: nil,
-                                         message: "duplicate migration number \(String(format: "%04d", migration.number)): also \(sorted[index - 1].fileName)")
+                                         message: "duplicate migration number \(fourDigits(migration.number)): also \(sorted[index - 1].fileName)")
             }
             if migration.number != index + 1 {
                 throw MigrationFileError(file: migration.fileName, line: nil,
-                                         message: "gap in the migration numbers: \(String(format: "%04d", index + 1)) is missing")
+                                         message: "gap in the migration numbers: \(fourDigits(index + 1)) is missing")
             }
             if migration.app != sorted[0].app {
                 throw MigrationFileError(file: migration.fileName, line: nil,

@@ -1,5 +1,10 @@
 import Database
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Dispatch
 
 /// The lock that lets one `migrate` run at a time, without advisory locks (CockroachDB has none):
 /// a lease row in a table of its own.
@@ -39,9 +44,9 @@ public final class MigrationLock: @unchecked Sendable {
     let owner: String
     let connectionString: String
     let lease: Duration
-    private let state = NSCondition()
-    private var stopped = false
-    private var heartbeat: Thread?
+    /// Signalled to stop the heartbeat, which waits on it between beats.
+    private let stopSignal = DispatchSemaphore(value: 0)
+    private var heartbeatRunning = false
 
     public init(connectionString: String, lease: Duration = .seconds(60)) {
         self.connectionString = connectionString
@@ -100,7 +105,7 @@ public final class MigrationLock: @unchecked Sendable {
             if ContinuousClock.now >= deadline {
                 throw MigrationStateError(description: "The migration lock is still held after \(Int(timeout.seconds)) s; another migrate is running (or delete the row in \(Self.table) if its holder is gone).")
             }
-            Thread.sleep(forTimeInterval: poll.seconds * Double.random(in: 0.5..<1.5))
+            blockThread(for: poll * Double.random(in: 0.5..<1.5))
         }
         startHeartbeat()
     }
@@ -156,18 +161,15 @@ public final class MigrationLock: @unchecked Sendable {
         }
     }
 
+    /// Renews the lease every third of it, with a connection of its own, on a queue of its own
+    /// (libpq blocks; `migrate` is a command-line process, so a dispatch thread is ours to block),
+    /// until `stopHeartbeat`.
     private func startHeartbeat() {
-        state.lock()
-        stopped = false
-        state.unlock()
-        let thread = Thread { [self] in
+        heartbeatRunning = true
+        let beat = lease / 3
+        DispatchQueue(label: "migration-lock-heartbeat").async { [self] in
             var connection: Connection?
-            while true {
-                state.lock()
-                if !stopped { _ = state.wait(until: Date(timeIntervalSinceNow: lease.seconds / 3)) }
-                let done = stopped
-                state.unlock()
-                if done { break }
+            while stopSignal.wait(timeout: .now() + .nanoseconds(Int(beat / .nanoseconds(1)))) == .timedOut {
                 do {
                     if connection == nil { connection = try Connection(connectionString: connectionString) }
                     _ = try connection!.transaction { c in
@@ -182,15 +184,12 @@ public final class MigrationLock: @unchecked Sendable {
             }
             connection?.close()
         }
-        heartbeat = thread
-        thread.start()
     }
 
     private func stopHeartbeat() {
-        state.lock()
-        stopped = true
-        state.broadcast()
-        state.unlock()
+        guard heartbeatRunning else { return }
+        heartbeatRunning = false
+        stopSignal.signal()
     }
 }
 

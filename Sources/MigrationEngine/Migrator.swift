@@ -1,5 +1,9 @@
 import Database
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The migrations API for programs and tests: apply, list, show, print SQL, check drift.
 ///

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Every question makemigrations may ask, in one place (Django's `MigrationQuestioner`).
 ///
@@ -29,7 +33,7 @@ extension Questioner {
 
     /// The value a person typed for a field's one-off default, or nil if it does not fit the type.
     static func parseDefault(_ text: String, for field: FieldState) -> FieldDefault? {
-        let text = text.trimmingCharacters(in: .whitespaces)
+        let text = text.trimmingSpaces()
         switch field.kind {
         case .char(let maxLength):
             return text.count <= maxLength ? .string(text) : nil
@@ -38,7 +42,7 @@ extension Questioner {
         case .bigInteger: return Int64(text).map(FieldDefault.integer)
         case .decimal(let digits, let places):
             guard FieldDefault.isPlainDecimal(text) else { return nil }
-            let parts = text.trimmingCharacters(in: ["-"]).split(separator: ".", omittingEmptySubsequences: false)
+            let parts = (text.hasPrefix("-") ? text.dropFirst() : text[...]).split(separator: ".", omittingEmptySubsequences: false)
             let fraction = parts.count > 1 ? parts[1].count : 0
             return fraction <= places && parts[0].count <= digits - places ? .decimal(text) : nil
         case .boolean:
@@ -90,7 +94,7 @@ public struct InteractiveQuestioner: Questioner {
         write(" 2) Quit, and add a default or null: true to the field's declaration\n")
         while true {
             write("Select an option: ")
-            guard let answer = readLine()?.trimmingCharacters(in: .whitespaces) else { break }
+            guard let answer = readLine()?.trimmingSpaces() else { break }
             if answer == "2" { break }
             guard answer == "1" else { write("Please select a valid option.\n"); continue }
             while true {
@@ -107,7 +111,7 @@ public struct InteractiveQuestioner: Questioner {
     func yesNo(_ prompt: String) -> Bool {
         write(prompt)
         while true {
-            guard let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() else { return false }
+            guard let answer = readLine()?.trimmingSpaces().lowercased() else { return false }
             switch answer {
             case "y", "yes": return true
             case "", "n", "no": return false

@@ -1,5 +1,9 @@
 import Database
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A row of the history table: one applied migration.
 public struct AppliedMigration: Equatable, Sendable {
@@ -87,7 +91,7 @@ public struct Recorder {
                 _ = try connection.transaction { try $0.run(statement) }
                 return
             } catch let DatabaseError.server(error) where attempt < 5 && ["23505", "42P07", "40001"].contains(error.sqlState) {
-                Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
+                blockThread(for: .milliseconds(50 * attempt))
             }
         }
     }

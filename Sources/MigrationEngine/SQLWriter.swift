@@ -8,16 +8,16 @@
 public enum SQLWriter {
     /// A double-quoted identifier, quotes doubled: `"my""table"`.
     public static func quote(_ identifier: String) -> String {
-        // Foundation's replace only when there is a quote to double (names seldom have one).
+        // The replace only when there is a quote to double (names seldom have one).
         guard identifier.unicodeScalars.contains("\"") else { return "\"" + identifier + "\"" }
-        return "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        return "\"" + identifier.replacingBytes("\"", with: "\"\"") + "\""
     }
 
     /// A single-quoted string literal, quotes doubled (standard_conforming_strings, the default
     /// on both servers). Only for DDL, where the servers take no parameters (column defaults).
     public static func literal(_ text: String) -> String {
         guard text.unicodeScalars.contains("'") else { return "'" + text + "'" }
-        return "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+        return "'" + text.replacingBytes("'", with: "''") + "'"
     }
 
     /// Letters, digits and underscores, not starting with a digit: the names the engine accepts

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Finds SQL in migration files that is unsafe on CockroachDB (or on PostgreSQL in a
 /// transaction), before it runs: `manage lint`, and `manage makemigrations` on each file it writes.
@@ -98,7 +102,7 @@ public enum MigrationLinter {
     static func lint(_ text: String, file: String, schema: inout LintSchema) -> [LintFinding] {
         var findings: [LintFinding] = []
         let sections = sections(text)
-        let fileName = (file as NSString).lastPathComponent
+        let fileName = file.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? file
         do {
             _ = try MigrationFile.parse(text, fileName: fileName)
         } catch {

@@ -38,14 +38,14 @@ struct SQLToken: Equatable {
 }
 
 enum SQLLexer {
-    /// A quoted text with its doubled quotes made single; Foundation's replace is only called
-    /// when there is a pair to replace (most strings and names have none).
+    /// A quoted text with its doubled quotes made single; the replace runs only when there is
+    /// a pair to replace (most strings and names have none).
     static func unescaped(_ text: String, _ quote: Unicode.Scalar) -> String {
         var previous: Unicode.Scalar?
         for c in text.unicodeScalars {
             if c == quote && previous == quote {
                 let one = String(Character(quote))
-                return text.replacingOccurrences(of: one + one, with: one)
+                return text.replacingBytes(one + one, with: one)
             }
             previous = c
         }
