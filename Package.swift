@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 // The CockroachDB "Build a Python App with CockroachDB and Django" tutorial as a Swift service.
 //
 // Layers, bottom to top (each one a module; none reaches back up):
@@ -21,7 +21,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // No default traits: "FullFoundation" links full Foundation (and ICU's data) for the
+        // URL-encoded form coders, "ConfigurationSupport" adds swift-configuration; the server uses
+        // neither, and without them it links FoundationEssentials only.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     ],
     targets: [
         .systemLibrary(

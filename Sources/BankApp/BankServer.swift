@@ -1,5 +1,14 @@
 import Database
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Hummingbird
 import Logging
 import NIOCore
@@ -97,16 +106,23 @@ public enum BankServer {
 
     static func startupBanner(settings: ServerSettings, boundPort: Int?) -> String {
         let host = settings.host.contains(":") ? "[\(settings.host)]" : settings.host
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "MMMM dd, yyyy - HH:mm:ss"  // Django's "%B %d, %Y - %X"
-        let date = formatter.string(from: Date())
         return """
-            \(date)
+            \(localTimeBannerDate())
             Database \(ConnectionString.redacted(settings.databaseURL))
             Starting server at http://\(host):\(boundPort ?? settings.port)/
             Quit the server with CONTROL-C.
             """
+    }
+
+    /// Now in local time as Django's banner writes it (`%B %d, %Y - %X`): `November 26, 2025 - 01:02:03`.
+    /// strftime in the C locale (the process never calls setlocale), so English month names.
+    static func localTimeBannerDate() -> String {
+        var now = time(nil)
+        var parts = tm()
+        guard localtime_r(&now, &parts) != nil else { return "" }
+        var buffer = [CChar](repeating: 0, count: 64)
+        let count = strftime(&buffer, buffer.count, "%B %d, %Y - %H:%M:%S", &parts)
+        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Django's "You have N unapplied migration(s)" warning, or a note that the check failed.

@@ -1,5 +1,9 @@
 import Database
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import MigrationEngine
 
 /// Django's start-up warning when the database is behind the migration files, or a note that

@@ -1,5 +1,9 @@
 import CLibPQ
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Which server is on the other end, from `SELECT version()`.
 public enum ServerKind: String, Sendable {
@@ -36,7 +40,7 @@ public final class Connection: @unchecked Sendable {
         redactedConnectionString = ConnectionString.redacted(connectionString)
         openedAt = .now
         var keywords = ["dbname"], values = [connectionString]
-        if ProcessInfo.processInfo.environment["PGCONNECT_TIMEOUT"] == nil {
+        if getenv("PGCONNECT_TIMEOUT") == nil {
             // Listed first, so a connect_timeout in the string itself overrides it.
             keywords.insert("connect_timeout", at: 0)
             values.insert("5", at: 0)
@@ -109,8 +113,8 @@ public final class Connection: @unchecked Sendable {
         guard let handle, PQstatus(handle) == CONNECTION_OK, transactionStatus == .idle else { return false }
         let socket = PQsocket(handle)
         guard socket >= 0 else { return false }
-        var pollfd = Foundation.pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
-        return poll(&pollfd, 1, 0) == 0
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) == 0
     }
 
     /// Which server this is, asked once per connection.
@@ -286,8 +290,12 @@ public final class Connection: @unchecked Sendable {
     }
 
     private static func lastError(_ handle: OpaquePointer) -> String {
-        let message = String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
-        return message.isEmpty ? "the connection to the server was lost" : message
+        let text = String(cString: PQerrorMessage(handle)).unicodeScalars
+        let isSpace = { (c: Unicode.Scalar) in c.properties.isWhitespace }
+        guard let first = text.firstIndex(where: { !isSpace($0) }), let last = text.lastIndex(where: { !isSpace($0) }) else {
+            return "the connection to the server was lost"
+        }
+        return String(text[first...last])
     }
 }
 

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Where the database is: a libpq connection string or URI, exactly as libpq reads it.
 public enum ConnectionString {
@@ -8,7 +12,7 @@ public enum ConnectionString {
     /// `DATABASE_URL` if set, else the tutorial's default. libpq's own `PG*` variables fill in
     /// whatever the string leaves out, as libpq defines.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        if let url = environment["DATABASE_URL"], !url.trimmingCharacters(in: .whitespaces).isEmpty { return url }
+        if let url = environment["DATABASE_URL"], !url.isBlank { return url }
         return tutorialDefault
     }
 
@@ -17,7 +21,7 @@ public enum ConnectionString {
     public static func redacted(_ conninfo: String) -> String {
         var text = conninfo
         // URI userinfo: scheme://user:password@
-        if let schemeEnd = text.range(of: "://") {
+        if let schemeEnd = text.firstRange(of: "://") {
             let rest = text[schemeEnd.upperBound...]
             let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
             if let at = rest[..<authorityEnd].lastIndex(of: "@"),
@@ -26,12 +30,16 @@ public enum ConnectionString {
             }
         }
         // password=... as a URI query parameter or a key/value pair (quoted values included).
-        let pattern = #"(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^&\s]*)"#
-        if let regex = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive]) {
-            let range = NSRange(text.startIndex..., in: text)
-            text = regex.stringByReplacingMatches(in: text, range: range, withTemplate: "$1****")
+        let scalars = Array(text.unicodeScalars)
+        var result = String.UnicodeScalarView()
+        var copied = 0
+        for value in passwordValues(scalars) {
+            result.append(contentsOf: scalars[copied..<value.lowerBound])
+            result.append(contentsOf: "****".unicodeScalars)
+            copied = value.upperBound
         }
-        return text
+        result.append(contentsOf: scalars[copied...])
+        return String(result)
     }
 
     /// The passwords written in a connection string (URI userinfo, `password=` in a URI query or
@@ -39,7 +47,7 @@ public enum ConnectionString {
     /// from messages that libpq builds from parts of the string.
     public static func passwords(in conninfo: String) -> [String] {
         var found: [String] = []
-        if let schemeEnd = conninfo.range(of: "://") {
+        if let schemeEnd = conninfo.firstRange(of: "://") {
             let rest = conninfo[schemeEnd.upperBound...]
             let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
             if let at = rest[..<authorityEnd].lastIndex(of: "@"),
@@ -47,21 +55,17 @@ public enum ConnectionString {
                 found.append(String(rest[rest.index(after: colon)..<at]))
             }
         }
-        let pattern = #"password\s*=\s*('(?:[^'\\]|\\.)*'|[^&\s]*)"#
-        if let regex = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive]) {
-            let range = NSRange(conninfo.startIndex..., in: conninfo)
-            for match in regex.matches(in: conninfo, range: range) {
-                guard let valueRange = Range(match.range(at: 1), in: conninfo) else { continue }
-                var value = String(conninfo[valueRange])
+        let scalars = Array(conninfo.unicodeScalars)
+        for range in passwordValues(scalars) {
+            var value = String(String.UnicodeScalarView(scalars[range]))
+            found.append(value)
+            if value.count >= 2, value.hasPrefix("'"), value.hasSuffix("'") {
+                value = replacingAll(in: replacingAll(in: String(value.dropFirst().dropLast()), "\\'", with: "'"),
+                                     "\\\\", with: "\\")
                 found.append(value)
-                if value.count >= 2, value.hasPrefix("'"), value.hasSuffix("'") {
-                    value = String(value.dropFirst().dropLast())
-                        .replacingOccurrences(of: "\\'", with: "'").replacingOccurrences(of: "\\\\", with: "\\")
-                    found.append(value)
-                }
             }
         }
-        found += found.compactMap { $0.removingPercentEncoding }
+        found += found.compactMap(percentDecoded)
         var unique: [String] = []
         for password in found where !password.isEmpty && !unique.contains(password) { unique.append(password) }
         return unique.sorted { $0.count > $1.count }
@@ -72,9 +76,9 @@ public enum ConnectionString {
     /// password it holds replaced by `****`.
     public static func scrub(_ message: String, of conninfo: String) -> String {
         var text = message
-        if !conninfo.isEmpty { text = text.replacingOccurrences(of: conninfo, with: redacted(conninfo)) }
+        if !conninfo.isEmpty { text = replacingAll(in: text, conninfo, with: redacted(conninfo)) }
         for password in passwords(in: conninfo) {
-            text = text.replacingOccurrences(of: password, with: "****")
+            text = replacingAll(in: text, password, with: "****")
         }
         return text
     }
@@ -87,5 +91,107 @@ public enum ConnectionString {
             .map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ") }
             .filter { !$0.isEmpty }
             .joined(separator: "; ")
+    }
+
+    /// Where the values of `password=...` are (a URI query parameter or a key/value pair, the
+    /// keyword in any ASCII case, spaces around `=`): a single-quoted value with its quotes and
+    /// backslash escapes, else everything up to `&` or white space. What the regular expression
+    /// `password\s*=\s*('(?:[^'\\]|\\.)*'|[^&\s]*)` matches, without a regex engine.
+    static func passwordValues(_ s: [Unicode.Scalar]) -> [Range<Int>] {
+        let keyword = Array("password".unicodeScalars)
+        var ranges: [Range<Int>] = []
+        var i = 0
+        func isSpace(_ c: Unicode.Scalar) -> Bool {
+            // \s as ICU defines it: [\t\n\f\r\p{Z}].
+            [0x09, 0x0A, 0x0C, 0x0D].contains(c.value) || c.properties.generalCategory == .spaceSeparator
+                || c.properties.generalCategory == .lineSeparator || c.properties.generalCategory == .paragraphSeparator
+        }
+        search: while i + keyword.count <= s.count {
+            for k in 0..<keyword.count {
+                let c = s[i + k]
+                let lower = c.isASCII && ("A"..."Z").contains(c) ? Unicode.Scalar(c.value + 32)! : c
+                if lower != keyword[k] { i += 1; continue search }
+            }
+            var j = i + keyword.count
+            while j < s.count, isSpace(s[j]) { j += 1 }
+            guard j < s.count, s[j] == "=" else { i += 1; continue }
+            j += 1
+            while j < s.count, isSpace(s[j]) { j += 1 }
+            let start = j
+            var end: Int?
+            if j < s.count, s[j] == "'" {  // a quoted value, if its closing quote is there
+                var k = j + 1
+                while k < s.count {
+                    if s[k] == "\\" { k += 2; continue }
+                    if s[k] == "'" { end = k + 1; break }
+                    k += 1
+                }
+            }
+            if end == nil {
+                var k = start
+                while k < s.count, s[k] != "&", !isSpace(s[k]) { k += 1 }
+                end = k
+            }
+            ranges.append(start..<end!)
+            i = max(end!, i + 1)
+        }
+        return ranges
+    }
+
+    /// `%XX` sequences decoded as UTF-8 bytes; nil when a `%` is not followed by two hex digits or
+    /// the bytes are not UTF-8 (as Foundation's `removingPercentEncoding`).
+    static func percentDecoded(_ text: String) -> String? {
+        guard text.utf8.contains(UInt8(ascii: "%")) else { return text }
+        func hex(_ b: UInt8) -> UInt8? {
+            switch b {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return b - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return b - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): return b - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+        }
+        let bytes = Array(text.utf8)
+        var out: [UInt8] = []
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == UInt8(ascii: "%") {
+                guard i + 2 < bytes.count, let high = hex(bytes[i + 1]), let low = hex(bytes[i + 2]) else { return nil }
+                out.append(high << 4 | low)
+                i += 3
+            } else {
+                out.append(bytes[i])
+                i += 1
+            }
+        }
+        let decoded = String(decoding: out, as: UTF8.self)  // repairs invalid UTF-8...
+        return decoded.utf8.elementsEqual(out) ? decoded : nil  // ...which is refused
+    }
+
+    /// `text` with every occurrence of `target` replaced, compared as UTF-8 bytes (as a literal
+    /// search does: no Unicode normalisation, so a password is found whatever follows it).
+    static func replacingAll(in text: String, _ target: String, with replacement: String) -> String {
+        let haystack = Array(text.utf8), needle = Array(target.utf8)
+        guard !needle.isEmpty, needle.count <= haystack.count else { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(haystack.count)
+        var i = 0
+        while i < haystack.count {
+            if haystack[i] == needle[0], i + needle.count <= haystack.count,
+               haystack[i..<(i + needle.count)].elementsEqual(needle) {
+                out.append(contentsOf: replacement.utf8)
+                i += needle.count
+            } else {
+                out.append(haystack[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension StringProtocol {
+    /// Empty or only spaces and tabs (and the other characters of Foundation's `.whitespaces`).
+    var isBlank: Bool {
+        unicodeScalars.allSatisfy { $0 == " " || $0 == "\t" || $0.properties.generalCategory == .spaceSeparator }
     }
 }

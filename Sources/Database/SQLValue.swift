@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A statement parameter. Values are always sent as parameters, never spliced into SQL text.
 public enum SQLValue: Sendable, Equatable {
@@ -158,7 +162,8 @@ enum Timestamp {
         if secondParts.count == 2 {
             let digits = Array(secondParts[1].prefix(9))
             guard let f = number(digits[...]) else { return nil }
-            nanos = f * Int(pow(10.0, Double(9 - digits.count)))
+            nanos = f
+            for _ in digits.count..<9 { nanos *= 10 }
         }
         var offsetSeconds = 0
         if zoneStart < chars.count {

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// How a transaction runs: read-only or not, and its retry policy.
 public struct TransactionOptions: Sendable {
@@ -56,7 +60,7 @@ extension Connection {
     /// - Any other error rolls back and is rethrown unchanged.
     public func transaction<T>(
         _ options: TransactionOptions = TransactionOptions(),
-        sleep: (Duration) -> Void = { Thread.sleep(forTimeInterval: $0.seconds) },
+        sleep: (Duration) -> Void = sleepThread,
         random: () -> Double = { Double.random(in: 0..<1) },
         _ body: (Connection) throws -> T
     ) throws -> Committed<T> {
@@ -96,6 +100,16 @@ struct PhasedError: Error {
             return error
         }
     }
+}
+
+/// Blocks the calling thread for `duration` (the blocking retry wrapper's backoff).
+@usableFromInline
+func sleepThread(_ duration: Duration) {
+    let (seconds, attoseconds) = duration.components
+    guard seconds > 0 || attoseconds > 0 else { return }
+    var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+    var remaining = timespec()
+    while nanosleep(&request, &remaining) == -1, errno == EINTR { request = remaining }
 }
 
 extension Duration {

@@ -1,8 +1,17 @@
 import ArgumentParser
 import BankApp
 import Database
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import MigrationEngine
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Where the migration files are: `--migrations-dir`, else `MIGRATIONS_DIR`, else `./Migrations`.
 struct MigrationsDirectoryOption: ParsableArguments {
@@ -18,7 +27,7 @@ struct MigrationsDirectoryOption: ParsableArguments {
 /// Prints a failure as Django does ("CommandError: ..."), on one line, and exits non-zero.
 func commandFailure(_ error: Error) -> ExitCode {
     let message = String(describing: error).split(separator: "\n").joined(separator: " ")
-    FileHandle.standardError.write(Data("CommandError: \(message)\n".utf8))
+    Output.standardError("CommandError: \(message)\n")
     return ExitCode(1)
 }
 
@@ -82,7 +91,7 @@ func requireDatabase() throws {
 }
 
 func writeLine(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    Output.standardOutput(line + "\n")
 }
 
 struct MigrateCommand: ParsableCommand {
@@ -224,7 +233,7 @@ struct CheckCommand: ParsableCommand {
         if problems.isEmpty {
             writeLine("System check identified no issues (0 silenced).")
         } else {
-            for line in problems { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            for line in problems { Output.standardError(line + "\n") }
             throw ExitCode(1)
         }
     }

@@ -1,6 +1,10 @@
 import ArgumentParser
 import BankApp
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Logging
 
 /// `manage runserver [addr:]port` (alias `serve`): the bank REST API, as Django's runserver.
@@ -50,7 +54,7 @@ struct RunServerCommand: AsyncParsableCommand {
                 address: addrport, poolSize: poolSize, poolTimeout: poolTimeout,
                 retryAttempts: retryAttempts, logLevel: logLevel, httpIdleTimeout: httpIdleTimeout))
         } catch {
-            FileHandle.standardError.write(Data("CommandError: \(error.description)\n".utf8))
+            Output.standardError("CommandError: \(error.description)\n")
             throw ExitCode(1)
         }
         // One connection before serving: a wrong certificate, key, password or address is one
@@ -58,7 +62,7 @@ struct RunServerCommand: AsyncParsableCommand {
         do {
             try settings.checkDatabaseConnection()
         } catch {
-            FileHandle.standardError.write(Data("CommandError: \(error.description)\n".utf8))
+            Output.standardError("CommandError: \(error.description)\n")
             throw ExitCode(1)
         }
         LoggingSystem.bootstrap { label in
@@ -68,7 +72,7 @@ struct RunServerCommand: AsyncParsableCommand {
         }
         let migrations = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Migrations")
         try await BankServer.run(settings: settings, migrationsDirectory: migrations) { line in
-            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            Output.standardOutput(line + "\n")
         }
     }
 }

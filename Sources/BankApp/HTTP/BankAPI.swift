@@ -1,4 +1,3 @@
-import Foundation
 import Database
 import Hummingbird
 import Logging
@@ -95,8 +94,8 @@ struct BankAPI: HTTPResponder {
     static func isJSONContentType(_ value: String?) -> Bool {
         guard let value else { return true }
         let mediaType = value.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)[0]
-            .trimmingCharacters(in: .whitespaces).lowercased()
-        if mediaType.isEmpty { return value.trimmingCharacters(in: .whitespaces).isEmpty }
+            .trimmedOfSpaces.lowercased()
+        if mediaType.isEmpty { return value.trimmedOfSpaces.isEmpty }
         return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
     }
 

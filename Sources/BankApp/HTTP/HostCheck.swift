@@ -1,4 +1,3 @@
-import Foundation
 import Hummingbird
 
 /// Django's ALLOWED_HOSTS: which `Host` header values the server answers.
@@ -9,7 +8,7 @@ public struct AllowedHosts: Sendable, Equatable {
     public let patterns: [String]
 
     public init(patterns: [String]) {
-        self.patterns = patterns.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+        self.patterns = patterns.map { $0.trimmedOfSpaces.lowercased() }.filter { !$0.isEmpty }
     }
 
     /// From a comma-separated list (`ALLOWED_HOSTS=example.com,.example.org`); nil if it names no host.

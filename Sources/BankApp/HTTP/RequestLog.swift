@@ -1,4 +1,3 @@
-import Foundation
 import Hummingbird
 import Logging
 import NIOConcurrencyHelpers
@@ -45,7 +44,7 @@ struct RequestLogMiddleware: RouterMiddleware {
         @Sendable func log(_ status: HTTPResponse.Status, failure: String? = nil) {
             let elapsed = ContinuousClock.now - start
             let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-            var line = "\(method) \(path) \(status.code) \(String(format: "%.1f", milliseconds))ms"
+            var line = "\(method) \(path) \(status.code) \(oneDecimal(milliseconds))ms"
             if stats.retries > 0 { line += " retries=\(stats.retries)" }
             if let failure { line += " (\(failure))" }
             let level: Logger.Level = failure != nil || status.code >= 500 ? .warning : .info
