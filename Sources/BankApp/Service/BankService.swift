@@ -9,6 +9,15 @@ import Database
 struct BankService: Sendable {
     let pool: ConnectionPool
     let retry: RetryPolicy
+    /// Same-row writes (update, delete) queue here, one at a time per row, instead of conflicting
+    /// in the database (see `KeyedSerializer`).
+    let customerWrites = KeyedSerializer<Int64>()
+    let productWrites = KeyedSerializer<Int64>()
+
+    init(pool: ConnectionPool, retry: RetryPolicy) {
+        self.pool = pool
+        self.retry = retry
+    }
 
     /// Rows per keyset batch of a streamed list (each batch its own short transaction).
     static let batchSize = 500
@@ -40,16 +49,20 @@ struct BankService: Sendable {
     }
 
     func updateCustomer(id: Int64, _ input: CustomerInput) async throws -> Committed<CustomerRecord?> {
-        try await pool.transaction(readWrite) { connection in
-            try connection.execute("UPDATE myproject_customers SET name = $1 WHERE id = $2 RETURNING id, name", [input.name, id])
-                .first.map(CustomerRecord.init(row:))
+        try await customerWrites.run(id) {
+            try await pool.transaction(readWrite) { connection in
+                try connection.execute("UPDATE myproject_customers SET name = $1 WHERE id = $2 RETURNING id, name", [input.name, id])
+                    .first.map(CustomerRecord.init(row:))
+            }
         }
     }
 
     /// Deletes the customer; its orders (and their product links) go with it (ON DELETE CASCADE).
     func deleteCustomer(id: Int64) async throws -> Committed<Bool> {
-        try await pool.transaction(readWrite) { connection in
-            try connection.execute("DELETE FROM myproject_customers WHERE id = $1", [id]).rowsAffected > 0
+        try await customerWrites.run(id) {
+            try await pool.transaction(readWrite) { connection in
+                try connection.execute("DELETE FROM myproject_customers WHERE id = $1", [id]).rowsAffected > 0
+            }
         }
     }
 
@@ -80,18 +93,22 @@ struct BankService: Sendable {
 
     /// Changes the fields given; a field left nil keeps its value.
     func updateProduct(id: Int64, _ changes: ProductChanges) async throws -> Committed<ProductRecord?> {
-        try await pool.transaction(readWrite) { connection in
-            try connection.execute("""
-                UPDATE myproject_products
-                SET name = COALESCE($1::VARCHAR, name), price = COALESCE($2::DECIMAL(18,2), price)
-                WHERE id = $3 RETURNING id, name, price
-                """, [changes.name, changes.price, id]).first.map(ProductRecord.init(row:))
+        try await productWrites.run(id) {
+            try await pool.transaction(readWrite) { connection in
+                try connection.execute("""
+                    UPDATE myproject_products
+                    SET name = COALESCE($1::VARCHAR, name), price = COALESCE($2::DECIMAL(18,2), price)
+                    WHERE id = $3 RETURNING id, name, price
+                    """, [changes.name, changes.price, id]).first.map(ProductRecord.init(row:))
+            }
         }
     }
 
     func deleteProduct(id: Int64) async throws -> Committed<Bool> {
-        try await pool.transaction(readWrite) { connection in
-            try connection.execute("DELETE FROM myproject_products WHERE id = $1", [id]).rowsAffected > 0
+        try await productWrites.run(id) {
+            try await pool.transaction(readWrite) { connection in
+                try connection.execute("DELETE FROM myproject_products WHERE id = $1", [id]).rowsAffected > 0
+            }
         }
     }
 
