@@ -68,6 +68,15 @@ let package = Package(
                 "BankApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            // Release builds on Linux link with lld (in the Swift toolchain), relative relocations
+            // packed (DT_RELR, glibc 2.36+: 1.5 MB of .rela.dyn read at every start becomes 13 KB)
+            // and no symbol table exported for dlsym (nothing looks our symbols up; it cost 1.3 MB).
+            // Idle RSS of the bench's static binary 28.8 -> 25.1 MB; see scripts/bench.
+            linkerSettings: [
+                .unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+                              "-Xlinker", "--no-export-dynamic"],
+                             .when(platforms: [.linux], configuration: .release)),
             ]
         ),
         // Shared by the test targets only: the test server's URL, a fresh database per test.
