@@ -1,7 +1,26 @@
 import ArgumentParser
+import Dispatch
+
+/// The entry point: `Manage.main` (parse, run, exit with ArgumentParser's messages) on Swift's
+/// global executor while the main thread waits.
+///
+/// Not `@main` on the command itself: an async `@main` parks the main thread with
+/// `dispatch_main()`, which ends it with `pthread_exit`, and that unwinds its stack through
+/// every unwind table of the binary (about 1 MB of `.eh_frame` pages resident for the server's
+/// whole life). Nothing here runs on the main actor, so the main thread can simply wait.
+@main
+enum ManageMain {
+    static func main() {
+        let finished = DispatchSemaphore(value: 0)
+        Task.detached {
+            await Manage.main(nil)  // exits the process itself on errors, as ArgumentParser does
+            finished.signal()
+        }
+        finished.wait()
+    }
+}
 
 /// `manage`: Django's manage.py for the Swift bank app.
-@main
 struct Manage: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "manage",

@@ -87,6 +87,38 @@ struct FaultTests {
         }
     }
 
+    /// `manage runserver` as built (its entry point waits on the main thread while the server runs
+    /// on Swift's executors): SIGTERM and SIGINT stop it gracefully, exit status 0.
+    @Test(arguments: [SIGTERM, SIGINT])
+    func aSignalStopsTheBuiltServerCleanly(signal: Int32) async throws {
+        try await withBankDatabase { url in
+            let port = try await offPool { () throws -> Int in
+                let (status, output) = try ChildProcess.run(TestDatabase.packageRoot + "/scripts/free-port", [])
+                guard status == 0, let port = Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                    throw FaultSetupFailure("scripts/free-port: \(output)")
+                }
+                return port
+            }
+            let child = try ChildProcess.spawn(try Self.manageExecutable(), ["runserver", "127.0.0.1:\(port)"], environment: [
+                "DATABASE_URL": url, "LOG_LEVEL": "warning",
+            ])
+            defer { try? FileManager.default.removeItem(atPath: child.outputPath) }
+            var answered = false
+            for _ in 0..<100 where !answered {
+                answered = (try? await HTTP.send(port: port, .get, "/ping/", timeout: .seconds(2)))?.status == 200
+                if !answered { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(answered, "manage runserver did not answer: \(child.output)")
+            #expect((try? await HTTP.send(port: port, .get, "/customer/", timeout: .seconds(5)))?.status == 200)
+            child.kill(signal)
+            let started = ContinuousClock.now
+            let status = try await offPool { child.wait() }
+            #expect(status == 0, "exit status \(status): \(child.output)")
+            #expect(started.duration(to: .now) < .seconds(10))
+            #expect(child.output.contains("Starting server at http://127.0.0.1:\(port)/"))
+        }
+    }
+
     /// SIGTERM, wait, and remove the output files (SIGKILL when the server does not stop).
     static func stop(_ servers: [ChildProcess]) {
         for server in servers {
