@@ -1,0 +1,29 @@
+# Sourced by scripts/bench and Benchmarks/load/profile-order: the release build of `manage` that
+# the benchmark measures, as one function. Each flag is there for the server's memory:
+#   --static-swift-stdlib           the Swift runtime and Foundation linked in: only what is used,
+#                                   far fewer symbols for the dynamic linker to bind
+#                                   (idle RSS 38.5 -> 27.9 MB, peak 43.1 -> 32.4 MB)
+#   -function-sections (Swift, C)   every function in its own section, so that the linker can
+#                                   place them in any order...
+#   --symbol-ordering-file          ...and puts the functions the server runs (Benchmarks/manage.order.gz,
+#                                   made by Benchmarks/load/profile-order) together at the start of
+#                                   .text: a page of code touched maps its 64 KB neighbourhood too
+#                                   (the kernel's fault-around), so scattered code kept most of the
+#                                   15 MB .text resident
+# Package.swift adds the link flags of every release build (lld, packed relocations, no exported
+# symbols). Usage: release_build SCRATCH_PATH
+release_build() {
+  local scratch=$1 root order_flags=()
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+  if [ -f "$root/Benchmarks/manage.order.gz" ]; then
+    mkdir -p "$root/$scratch"
+    gzip -dc "$root/Benchmarks/manage.order.gz" >"$root/$scratch/manage.order"
+    # Names no longer in the binary are skipped quietly; a stale file only places less code well.
+    order_flags=(-Xlinker "--symbol-ordering-file=$root/$scratch/manage.order" -Xlinker --no-warn-symbol-ordering)
+    # The ordering file is not an input SwiftPM tracks: remove the binary so that it is linked again.
+    rm -f "$root/$scratch/release/manage"
+  fi
+  swift build -c release --static-swift-stdlib \
+    -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections "${order_flags[@]}" \
+    --product manage --scratch-path "$scratch"
+}
