@@ -235,6 +235,114 @@ public final class Connection: @unchecked Sendable {
         return try check(results[1], handle)
     }
 
+    /// The prepared statement name for `sql` on this connection, preparing it (one round trip,
+    /// once per connection) if needed; nil past the cache's limit.
+    private func preparedName(_ handle: OpaquePointer, _ sql: String, parameterCount: Int) throws -> String? {
+        if let name = preparedStatements[sql] { return name }
+        guard preparedStatements.count < Connection.preparedStatementLimit else { return nil }
+        let name = "s\(preparedStatements.count + 1)"
+        _ = try check(PQprepare(handle, name, sql, Int32(parameterCount), nil), handle)
+        preparedStatements[sql] = name
+        return name
+    }
+
+    /// One attempt of a transaction of a single statement: `begin`, the statement and COMMIT sent
+    /// together in one round trip (pipeline mode, one sync), instead of one round trip for BEGIN
+    /// with the statement and another for COMMIT. The error comes with the phase it belongs to, as
+    /// `attemptTransaction` reports it, from what the server answered:
+    ///
+    /// - BEGIN or the statement failed: the server skipped the rest, nothing was committed
+    ///   (`.begin`/`.body`; a connection the server closed while running the statement, as a
+    ///   terminated backend, is a `.body` connection error: retried on a new connection).
+    /// - COMMIT failed (`.commit`: 40001 is retried, 40003 is an unknown outcome).
+    /// - Once COMMIT has gone to the server, a connection lost without the statement's and
+    ///   COMMIT's answers leaves the outcome unknown (`.commit`), never retried.
+    ///
+    /// Falls back to the general path when the statement cannot be prepared (cache limit) or
+    /// pipeline mode is unavailable.
+    func attemptSingleStatementTransaction(_ options: TransactionOptions, _ sql: String,
+                                           _ parameters: [any SQLEncodable]) -> Result<QueryResult, PhasedError> {
+        let handle: OpaquePointer
+        let name: String?
+        do {
+            handle = try liveHandle()
+            try flushPendingBegin(handle)
+            name = try preparedName(handle, sql, parameterCount: parameters.count)
+        } catch {
+            return .failure(PhasedError(error: error, phase: .begin))
+        }
+        guard let name, PQenterPipelineMode(handle) == 1 else {
+            return attemptTransaction(options, { try $0.execute(sql, parameters) })
+        }
+        let texts = parameters.map { $0.sqlValue.text }
+        // Queued in order, sent by the sync. Only once COMMIT is queued can it reach the server.
+        var queued = PQsendQueryParams(handle, options.beginStatement, 0, nil, nil, nil, nil, 0) == 1
+            && withCStrings(texts, { values in PQsendQueryPrepared(handle, name, Int32(values.count), values, nil, nil, 0) }) == 1
+        var commitQueued = false
+        if queued {
+            commitQueued = PQsendQueryParams(handle, "COMMIT", 0, nil, nil, nil, nil, 0) == 1
+            queued = commitQueued && PQpipelineSync(handle) == 1
+        }
+        // The results of BEGIN, the statement and COMMIT, in order (each query's end marked by a
+        // NULL), then PGRES_PIPELINE_SYNC. A broken connection ends the reading early.
+        var results: [[OpaquePointer]] = [[], [], []]
+        var query = 0, read = 0
+        while queued, read < 16 {
+            guard let result = PQgetResult(handle) else {
+                if PQstatus(handle) != CONNECTION_OK { break }
+                query += 1
+                continue
+            }
+            read += 1
+            if PQresultStatus(result) == PGRES_PIPELINE_SYNC { PQclear(result); break }
+            if query < 3 { results[query].append(result) } else { PQclear(result) }
+        }
+        if PQexitPipelineMode(handle) != 1 { close() }  // results left unread: not reusable
+        defer { results.joined().forEach { PQclear($0) } }
+        if !isOpen { preparedStatements.removeAll() }
+        let lost = { () -> Error in
+            DatabaseError.connection(self.handle.map { Connection.lastError($0) } ?? "the connection to the server was lost")
+        }
+        /// The first result of query `index` (0 BEGIN, 1 the statement, 2 COMMIT), if answered.
+        func answer(_ index: Int) -> OpaquePointer? { results[index].first }
+        func failed(_ result: OpaquePointer) -> Bool {
+            let status = PQresultStatus(result)
+            return status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY
+        }
+        /// What a failed result stands for: the server's error, or a lost connection if the
+        /// server closed it (a terminated backend's FATAL included). nil when the server did not
+        /// answer at all (libpq's own "server closed the connection unexpectedly"): then nothing
+        /// says whether it got as far as COMMIT.
+        func error(of result: OpaquePointer) -> Error? {
+            guard let serverError = Connection.serverError(from: result) else { return nil }
+            if !isOpen { return DatabaseError.connection(serverError.message) }
+            return DatabaseError.server(serverError)
+        }
+
+        guard commitQueued else {
+            // COMMIT never left: nothing can have been committed.
+            rollbackQuietly()
+            return .failure(PhasedError(error: lost(), phase: .begin))
+        }
+        // A failure the server reported for BEGIN or the statement: it skipped the rest.
+        for (index, phase) in [(0, TransactionPhase.begin), (1, .body)] {
+            guard let result = answer(index), failed(result) else { continue }
+            guard let reported = error(of: result) else { break }  // no answer from the server
+            rollbackQuietly()
+            return .failure(PhasedError(error: reported, phase: phase))
+        }
+        guard let statement = answer(1), !failed(statement), let commit = answer(2) else {
+            // Lost once COMMIT was sent, without the server's answer to it: it may have happened.
+            return .failure(PhasedError(error: lost(), phase: .commit))
+        }
+        if failed(commit) {
+            if isOpen, transactionStatus != .idle { rollbackQuietly() }
+            return .failure(PhasedError(error: error(of: commit) ?? lost(), phase: .commit))
+        }
+        results[1].removeFirst()  // the statement's result outlives this call (not cleared above)
+        return .success(QueryResult(statement))
+    }
+
     private func runPrepared(_ handle: OpaquePointer, name: String, _ texts: [String?]) throws -> QueryResult {
         try check(withCStrings(texts) { values in
             PQexecPrepared(handle, name, Int32(values.count), values, nil, nil, 0)

@@ -122,10 +122,37 @@ public final class ConnectionPool: Sendable {
         _ options: TransactionOptions = TransactionOptions(),
         _ body: @escaping @Sendable (Connection) throws -> T
     ) async throws -> Committed<T> {
+        try await retrying(options) { connection in connection.attemptTransaction(options, body) }
+    }
+
+    /// The retry wrapper for a transaction of one statement, in one round trip: BEGIN, the
+    /// statement (prepared once per connection) and COMMIT sent together (libpq pipeline mode)
+    /// instead of BEGIN with the statement, then COMMIT. Retried and reported exactly as
+    /// `transaction` does (40001 at any of them retried; a lost connection is retried only when
+    /// the server's answers show that COMMIT did not run, otherwise `outcomeUnknown`).
+    /// `rows` reads the statement's result, on the connection thread, once COMMIT succeeded.
+    public func transaction<T: Sendable>(
+        _ options: TransactionOptions = TransactionOptions(),
+        statement sql: String, _ parameters: [any SQLEncodable] = [],
+        rows: @escaping @Sendable (QueryResult) throws -> T
+    ) async throws -> Committed<T> {
+        try await retrying(options) { connection in
+            connection.attemptSingleStatementTransaction(options, sql, parameters).flatMap { result in
+                Result { try rows(result) }.mapError { PhasedError(error: $0, phase: .commit) }
+            }
+        }
+    }
+
+    /// Attempts of a transaction, each on a leased connection, until one commits or the retry
+    /// policy gives up (see `transaction`).
+    private func retrying<T: Sendable>(
+        _ options: TransactionOptions, _ attempt: @escaping @Sendable (Connection) -> Result<T, PhasedError>
+    ) async throws -> Committed<T> {
+        let attemptOnce = attempt
         var attempt = 1
         while true {
             let outcome = try await runLeased { connection in
-                UncheckedResult(connection.attemptTransaction(options, body).mapError { $0 as Error })
+                UncheckedResult(attemptOnce(connection).mapError { $0 as Error })
             }
             switch outcome.result {
             case .success(let value):

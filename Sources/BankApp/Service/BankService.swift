@@ -2,7 +2,9 @@ import Database
 
 /// The bank's SQL: one method per operation, each one transaction through the pool's retry
 /// wrapper (writes read-write, reads read-only), all of its statements in one hop to a
-/// connection thread. Results come back with the number of attempts, for the request log.
+/// connection thread. A transaction of a single statement goes to the server as BEGIN, the
+/// statement and COMMIT in one round trip (`ConnectionPool.transaction(_:statement:_:rows:)`).
+/// Results come back with the number of attempts, for the request log.
 ///
 /// Missing rows are `nil`/`false`; an order naming a missing customer or product throws
 /// `APIError.notFound` from inside the transaction, so nothing is written.
@@ -28,87 +30,67 @@ struct BankService: Sendable {
     // MARK: Customers
 
     func customers(after: Int64, limit: Int) async throws -> Committed<[CustomerRecord]> {
-        try await pool.transaction(readOnly) { connection in
-            try connection.execute("SELECT id, name FROM myproject_customers WHERE id > $1 ORDER BY id LIMIT $2",
-                                   [after, limit]).map(CustomerRecord.init(row:))
-        }
+        try await pool.transaction(readOnly, statement: "SELECT id, name FROM myproject_customers WHERE id > $1 ORDER BY id LIMIT $2",
+                                   [after, limit]) { try $0.map(CustomerRecord.init(row:)) }
     }
 
     func customer(id: Int64) async throws -> Committed<CustomerRecord?> {
-        try await pool.transaction(readOnly) { connection in
-            try connection.execute("SELECT id, name FROM myproject_customers WHERE id = $1", [id])
-                .first.map(CustomerRecord.init(row:))
+        try await pool.transaction(readOnly, statement: "SELECT id, name FROM myproject_customers WHERE id = $1", [id]) {
+            try $0.first.map(CustomerRecord.init(row:))
         }
     }
 
     func createCustomer(_ input: CustomerInput) async throws -> Committed<CustomerRecord> {
-        try await pool.transaction(readWrite) { connection in
-            let rows = try connection.execute("INSERT INTO myproject_customers (name) VALUES ($1) RETURNING id, name", [input.name])
-            return try CustomerRecord(row: rows[0])
-        }
+        try await pool.transaction(readWrite, statement: "INSERT INTO myproject_customers (name) VALUES ($1) RETURNING id, name",
+                                   [input.name]) { try CustomerRecord(row: $0[0]) }
     }
 
     func updateCustomer(id: Int64, _ input: CustomerInput) async throws -> Committed<CustomerRecord?> {
         try await customerWrites.run(id) {
-            try await pool.transaction(readWrite) { connection in
-                try connection.execute("UPDATE myproject_customers SET name = $1 WHERE id = $2 RETURNING id, name", [input.name, id])
-                    .first.map(CustomerRecord.init(row:))
-            }
+            try await pool.transaction(readWrite, statement: "UPDATE myproject_customers SET name = $1 WHERE id = $2 RETURNING id, name",
+                                       [input.name, id]) { try $0.first.map(CustomerRecord.init(row:)) }
         }
     }
 
     /// Deletes the customer; its orders (and their product links) go with it (ON DELETE CASCADE).
     func deleteCustomer(id: Int64) async throws -> Committed<Bool> {
         try await customerWrites.run(id) {
-            try await pool.transaction(readWrite) { connection in
-                try connection.execute("DELETE FROM myproject_customers WHERE id = $1", [id]).rowsAffected > 0
-            }
+            try await pool.transaction(readWrite, statement: "DELETE FROM myproject_customers WHERE id = $1", [id]) { $0.rowsAffected > 0 }
         }
     }
 
     // MARK: Products
 
     func products(after: Int64, limit: Int) async throws -> Committed<[ProductRecord]> {
-        try await pool.transaction(readOnly) { connection in
-            try connection.execute("SELECT id, name, price FROM myproject_products WHERE id > $1 ORDER BY id LIMIT $2",
-                                   [after, limit]).map(ProductRecord.init(row:))
-        }
+        try await pool.transaction(readOnly, statement: "SELECT id, name, price FROM myproject_products WHERE id > $1 ORDER BY id LIMIT $2",
+                                   [after, limit]) { try $0.map(ProductRecord.init(row:)) }
     }
 
     func product(id: Int64) async throws -> Committed<ProductRecord?> {
-        try await pool.transaction(readOnly) { connection in
-            try connection.execute("SELECT id, name, price FROM myproject_products WHERE id = $1", [id])
-                .first.map(ProductRecord.init(row:))
+        try await pool.transaction(readOnly, statement: "SELECT id, name, price FROM myproject_products WHERE id = $1", [id]) {
+            try $0.first.map(ProductRecord.init(row:))
         }
     }
 
     func createProduct(_ input: ProductInput) async throws -> Committed<ProductRecord> {
-        try await pool.transaction(readWrite) { connection in
-            let rows = try connection.execute(
-                "INSERT INTO myproject_products (name, price) VALUES ($1, $2) RETURNING id, name, price",
-                [input.name, input.price])
-            return try ProductRecord(row: rows[0])
-        }
+        try await pool.transaction(readWrite, statement: "INSERT INTO myproject_products (name, price) VALUES ($1, $2) RETURNING id, name, price",
+                                   [input.name, input.price]) { try ProductRecord(row: $0[0]) }
     }
 
     /// Changes the fields given; a field left nil keeps its value.
     func updateProduct(id: Int64, _ changes: ProductChanges) async throws -> Committed<ProductRecord?> {
         try await productWrites.run(id) {
-            try await pool.transaction(readWrite) { connection in
-                try connection.execute("""
-                    UPDATE myproject_products
-                    SET name = COALESCE($1::VARCHAR, name), price = COALESCE($2::DECIMAL(18,2), price)
-                    WHERE id = $3 RETURNING id, name, price
-                    """, [changes.name, changes.price, id]).first.map(ProductRecord.init(row:))
-            }
+            try await pool.transaction(readWrite, statement: """
+                UPDATE myproject_products
+                SET name = COALESCE($1::VARCHAR, name), price = COALESCE($2::DECIMAL(18,2), price)
+                WHERE id = $3 RETURNING id, name, price
+                """, [changes.name, changes.price, id]) { try $0.first.map(ProductRecord.init(row:)) }
         }
     }
 
     func deleteProduct(id: Int64) async throws -> Committed<Bool> {
         try await productWrites.run(id) {
-            try await pool.transaction(readWrite) { connection in
-                try connection.execute("DELETE FROM myproject_products WHERE id = $1", [id]).rowsAffected > 0
-            }
+            try await pool.transaction(readWrite, statement: "DELETE FROM myproject_products WHERE id = $1", [id]) { $0.rowsAffected > 0 }
         }
     }
 
@@ -186,8 +168,6 @@ struct BankService: Sendable {
 
     /// Deletes the order; its product links go with it (ON DELETE CASCADE).
     func deleteOrder(id: Int64) async throws -> Committed<Bool> {
-        try await pool.transaction(readWrite) { connection in
-            try connection.execute("DELETE FROM myproject_orders WHERE id = $1", [id]).rowsAffected > 0
-        }
+        try await pool.transaction(readWrite, statement: "DELETE FROM myproject_orders WHERE id = $1", [id]) { $0.rowsAffected > 0 }
     }
 }

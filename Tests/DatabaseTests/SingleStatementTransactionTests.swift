@@ -1,0 +1,141 @@
+import Database
+import Foundation
+import TestSupport
+import Testing
+
+/// `ConnectionPool.transaction(_:statement:_:rows:)`: BEGIN, one statement and COMMIT in one round
+/// trip, with the retry wrapper's rules: conflicts and a connection lost while the statement runs
+/// are retried; a connection lost during COMMIT is an unknown outcome, never retried.
+@Suite struct SingleStatementTransactionTests {
+    func withCounter(_ body: (String, ConnectionPool) async throws -> Void) async throws {
+        try await TestDatabase.withFreshDatabase { url in
+            let setup = try Connection(connectionString: url)
+            try setup.run("CREATE TABLE counters (id INT8 PRIMARY KEY, value INT8 NOT NULL); INSERT INTO counters VALUES (1, 0)")
+            setup.close()
+            let pool = ConnectionPool(configuration: PoolConfiguration(connectionString: url, maximum: 1))
+            try await body(url, pool)
+            await pool.shutdown()
+        }
+    }
+
+    func value(_ url: String) throws -> Int64 {
+        let connection = try Connection(connectionString: url)
+        defer { connection.close() }
+        return try connection.execute("SELECT value FROM counters WHERE id = 1")[0].decode(Int64.self, at: 0)
+    }
+
+    /// Waits until a backend of this database runs a statement matching `pattern` (or waits for a
+    /// lock, with `pattern` nil), then runs `action` with the admin connection and that pid.
+    func whenRunning(_ url: String, _ pattern: String?, _ action: @escaping @Sendable (Connection, Int64) throws -> Void) -> Task<Bool, Error> {
+        @Sendable func poll() throws -> Bool {
+            let admin = try Connection(connectionString: url)
+            defer { admin.close() }
+            for _ in 0..<300 {
+                let rows = try admin.execute("""
+                    SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+                    AND state = 'active' AND (($1::TEXT IS NULL AND wait_event_type = 'Lock') OR query LIKE $1::TEXT)
+                    """, [pattern])
+                if let pid = rows.first { try action(admin, try pid.decode(Int64.self, at: 0)); return true }
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+            return false
+        }
+        // On a thread of its own: libpq blocks.
+        return Task {
+            try await withCheckedThrowingContinuation { continuation in
+                Thread.detachNewThread { continuation.resume(with: Result { try poll() }) }
+            }
+        }
+    }
+
+    @Test func commitsAndReturnsTheRows() async throws {
+        try await withCounter { url, pool in
+            let committed = try await pool.transaction(statement: "UPDATE counters SET value = value + $1 WHERE id = 1 RETURNING value",
+                                                       [Int64(5)]) { try $0[0].decode(Int64.self, at: 0) }
+            #expect(committed.value == 5 && committed.attempts == 1)
+            #expect(try value(url) == 5)
+            let read = try await pool.transaction(TransactionOptions(readOnly: true), statement: "SELECT value FROM counters WHERE id = $1",
+                                                  [Int64(1)]) { try $0.first?.decode(Int64.self, at: 0) }
+            #expect(read.value == 5)
+            // The same statement again on the same connection: prepared already, still one attempt.
+            let again = try await pool.transaction(statement: "UPDATE counters SET value = value + $1 WHERE id = 1 RETURNING value",
+                                                   [Int64(1)]) { try $0[0].decode(Int64.self, at: 0) }
+            #expect(again.value == 6 && again.attempts == 1)
+        }
+    }
+
+    @Test func aStatementErrorRollsBackIsNotRetriedAndTheConnectionGoesOn() async throws {
+        try await withCounter { url, pool in
+            await #expect {
+                _ = try await pool.transaction(statement: "INSERT INTO counters VALUES ($1, 0)", [Int64(1)]) { $0.rowsAffected }
+            } throws: { error in
+                (error as? DatabaseError)?.serverError?.isUniqueViolation == true
+            }
+            await #expect {
+                _ = try await pool.transaction(TransactionOptions(readOnly: true),
+                                               statement: "UPDATE counters SET value = 9 WHERE id = 1") { $0.rowsAffected }
+            } throws: { error in
+                (error as? DatabaseError)?.serverError?.sqlState == "25006"  // read-only transaction
+            }
+            #expect(pool.statistics.retries == 0)
+            // The one connection of the pool is clean for the next transaction.
+            let next = try await pool.transaction(statement: "UPDATE counters SET value = value + 1 WHERE id = 1") { $0.rowsAffected }
+            #expect(next.value == 1 && next.attempts == 1)
+            #expect(try value(url) == 1)
+        }
+    }
+
+    @Test func aConflictIsRetried() async throws {
+        try await withCounter { url, pool in
+            // Another transaction has updated the row and not committed yet.
+            let outside = try Connection(connectionString: url)
+            defer { outside.close() }
+            try outside.run("BEGIN")
+            try outside.execute("UPDATE counters SET value = value + 100 WHERE id = 1")
+            let waiting = whenRunning(url, nil) { _, _ in }
+            async let committed = pool.transaction(statement: "UPDATE counters SET value = value + 1 WHERE id = 1") { $0.rowsAffected }
+            #expect(try await waiting.value)
+            try outside.run("COMMIT")  // the waiting update fails with 40001, and runs again
+            #expect(try await committed.attempts == 2)
+            #expect(try value(url) == 101)
+        }
+    }
+
+    @Test func aBackendTerminatedWhileTheStatementRunsIsRetried() async throws {
+        try await withCounter { url, pool in
+            let killed = whenRunning(url, "UPDATE counters%") { admin, pid in
+                try admin.execute("SELECT pg_terminate_backend($1)", [pid])
+            }
+            let committed = try await pool.transaction(
+                statement: "UPDATE counters SET value = value + 1 + (SELECT 0 FROM pg_sleep(0.3)) WHERE id = 1") { $0.rowsAffected }
+            #expect(try await killed.value)
+            #expect(committed.attempts == 2)
+            #expect(try value(url) == 1)  // the killed attempt left nothing; the retry committed once
+        }
+    }
+
+    @Test func aBackendTerminatedDuringCommitIsAnUnknownOutcome() async throws {
+        try await withCounter { url, pool in
+            let setup = try Connection(connectionString: url)
+            try setup.run("""
+                CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN PERFORM pg_sleep(0.5); RETURN NULL; END $$;
+                CREATE CONSTRAINT TRIGGER slow_commit AFTER UPDATE ON counters
+                  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit();
+                """)
+            setup.close()
+            let killed = whenRunning(url, "COMMIT") { admin, pid in
+                try admin.execute("SELECT pg_terminate_backend($1)", [pid])
+            }
+            await #expect {
+                _ = try await pool.transaction(statement: "UPDATE counters SET value = value + 1 WHERE id = 1") { $0.rowsAffected }
+            } throws: { error in
+                guard case DatabaseError.outcomeUnknown = error else { return false }
+                return true
+            }
+            #expect(try await killed.value)
+            #expect(pool.statistics.retries == 0)  // never retried blindly
+            #expect(try value(url) == 0)  // here the commit did not happen
+        }
+    }
+}
