@@ -37,6 +37,13 @@ public struct PoolConfiguration: Sendable {
 /// a thread. A whole transaction attempt (BEGIN, the body's statements, COMMIT) is one hop to that
 /// thread and one back: cheaper under load than a hop per statement, and simpler than driving
 /// libpq's non-blocking API from an event loop, for the same number of round trips.
+///
+/// Callers that find every connection busy queue their work itself, not just a wish for a
+/// connection: the connection thread that finishes a piece of work takes the next one from the
+/// queue and runs it straight away, on the same thread with the same connection. Under load the
+/// connection threads never sleep, and a caller is woken once, with its result (waking it to hand
+/// it a connection, then waking a connection thread for its work, cost two more thread switches
+/// per request).
 public final class ConnectionPool: Sendable {
     public let configuration: PoolConfiguration
     private let logger: Logger
@@ -45,7 +52,7 @@ public final class ConnectionPool: Sendable {
 
     private struct State {
         var bookkeeping: PoolBookkeeping<Connection>
-        var waiting: [PoolBookkeeping<Connection>.WaiterID: Waiter] = [:]
+        var waiting: [PoolBookkeeping<Connection>.WaiterID: Job] = [:]
         var retries = 0
         /// The one timeout task is alive (it sleeps until the earliest waiter's deadline).
         var timeoutTaskRunning = false
@@ -54,27 +61,23 @@ public final class ConnectionPool: Sendable {
         var timeoutTasksStarted = 0
     }
 
-    /// A caller waiting for a connection.
+    /// A caller's work for a connection, and the caller waiting for its outcome. Whoever takes a
+    /// job (from the queue, under the state lock, or straight from `submit`) runs or fails it,
+    /// exactly once.
     ///
-    /// Waiters do not get a timer each: one task sleeps until the earliest deadline and fails the
-    /// waiters past theirs (`expireTimedOutWaiters`). A cancelled `Task.sleep` still keeps its
+    /// Queued jobs do not get a timer each: one task sleeps until the earliest deadline and fails
+    /// the jobs past theirs (`expireTimedOutWaiters`). A cancelled `Task.sleep` still keeps its
     /// wake-up job queued until the deadline, so a 5-second timer per waiting request, even
     /// cancelled once served, kept tens of thousands of jobs alive under load (about 30 MB of the
     /// 75 MB peak RSS of `make bench`).
-    private typealias Waiter = CheckedContinuation<Grant, Error>
-
-    /// A leased connection, and whether it sat idle (so needs a health check before use).
-    private struct Lease: @unchecked Sendable {
-        var connection: Connection
-        /// nil: fresh or handed over straight from another caller; false: the no-round-trip
-        /// check; true: also a `SELECT 1` (idle longer than `pingAfterIdle`).
-        var check: Bool?
-    }
-
-    /// What a waiter is handed: a connection, or the right to open one.
-    private enum Grant: @unchecked Sendable {
-        case connection(Connection)
-        case openSlot
+    private struct Job: @unchecked Sendable {
+        /// Runs the work with a connection and tidies it (rolls back what was left open); returns
+        /// the resumption of the caller, to call once the connection is handed on, and whether the
+        /// connection can be reused. nil: the work did not run (the idle connection failed its
+        /// health check).
+        let run: (Connection, _ check: Bool?) -> (resume: () -> Void, reusable: Bool)?
+        /// Resumes the caller with an error, the work not run.
+        let fail: (Error) -> Void
     }
 
     public init(configuration: PoolConfiguration, logger: Logger = Logger(label: "database.pool")) {
@@ -174,46 +177,160 @@ public final class ConnectionPool: Sendable {
     /// Closes idle connections, fails waiters and stops the connection threads. Leased
     /// connections are closed as they come back.
     public func shutdown() async {
-        let (idle, waiters) = state.withLockedValue { state -> ([Connection], [Waiter]) in
+        let (idle, waiters) = state.withLockedValue { state -> ([Connection], [Job]) in
             let (idle, failed) = state.bookkeeping.close()
-            let continuations = failed.compactMap { state.waiting.removeValue(forKey: $0) }
-            return (idle, continuations)
+            let jobs = failed.compactMap { state.waiting.removeValue(forKey: $0) }
+            return (idle, jobs)
         }
-        waiters.forEach { $0.resume(throwing: DatabaseError.poolClosed) }
+        waiters.forEach { $0.fail(DatabaseError.poolClosed) }
         for connection in idle { _ = try? await threads.runIfActive { connection.close() } }
         try? await threads.shutdownGracefully()
     }
 
     // MARK: - Leasing
 
-    /// Leases a connection and runs `work` on a connection thread: one hop there and one back.
-    /// An idle connection's health check runs in the same hop, just before `work` (a separate hop
-    /// for it cost a thread wake-up per request); a connection that fails it is replaced and the
-    /// work runs on another one. The connection is tidied (a transaction left open is rolled back)
-    /// in the same hop too, then returned to the pool.
+    /// Runs `work` with a connection of its own, on a connection thread, and returns its value:
+    /// one hop there and one back. An idle connection's health check runs in the same hop, just
+    /// before `work` (a connection that fails it is replaced and the work runs on another one);
+    /// the connection is tidied (a transaction left open is rolled back) and handed on before the
+    /// caller resumes. With every connection busy, the work waits in the queue (FIFO, up to the
+    /// acquire timeout) until a connection thread takes it.
     private func runLeased<R: Sendable>(_ work: @escaping @Sendable (Connection) -> R) async throws -> R {
-        while true {
-            let lease = try await acquire()
-            let connection = lease.connection
-            let check = lease.check
-            let outcome: (value: R?, reusable: Bool)
-            do {
-                outcome = try await threads.runIfActive {
-                    if let check, !Self.healthy(connection, ping: check) { return (nil, false) }
-                    let value = work(connection)
-                    connection.rollbackQuietly()
-                    return (value, connection.isOpen)
+        let queuedAs = NIOLockedValueBox<PoolBookkeeping<Connection>.WaiterID?>(nil)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<R, Error>) in
+                let job = Job(
+                    run: { connection, check in
+                        if let check, !Self.healthy(connection, ping: check) { return nil }
+                        let value = work(connection)
+                        connection.rollbackQuietly()
+                        return ({ continuation.resume(returning: value) }, connection.isOpen)
+                    },
+                    fail: { continuation.resume(throwing: $0) })
+                submit(job) { id in queuedAs.withLockedValue { $0 = id } }
+            }
+        } onCancel: {
+            // Only a job still in the queue is given up; one already taken runs to its end.
+            if let id = queuedAs.withLockedValue({ $0 }) { giveUp(waiter: id, with: CancellationError()) }
+        }
+    }
+
+    /// Finds `job` a connection: an idle one or a new one (on a connection thread), or a place in
+    /// the queue (`queued` learns its id, for cancellation).
+    private func submit(_ job: Job, queued: (PoolBookkeeping<Connection>.WaiterID) -> Void = { _ in }) {
+        let deadline = ContinuousClock.now + configuration.acquireTimeout
+        let (decision, expired, id, startTimeoutTask) = state.withLockedValue { state in
+            let (decision, expired) = state.bookkeeping.acquire(now: .now)
+            guard case .wait = decision else { return (decision, expired, PoolBookkeeping<Connection>.WaiterID?.none, false) }
+            let id = state.bookkeeping.enqueueWaiter(deadline: deadline)
+            state.waiting[id] = job
+            guard !state.timeoutTaskRunning else { return (decision, expired, id, false) }
+            state.timeoutTaskRunning = true
+            state.timeoutTasksStarted += 1
+            return (decision, expired, id, true)
+        }
+        closeInBackground(expired)
+        switch decision {
+        case .closed:
+            job.fail(DatabaseError.poolClosed)
+        case .reuse(let connection, _, let ping):
+            onConnectionThread(failing: job, releasing: connection) { self.drive(.run(connection, job, check: ping)) }
+        case .open:
+            onConnectionThread(failing: job, releasing: nil) { self.drive(.open(job)) }
+        case .wait:
+            if let id { queued(id) }
+            if startTimeoutTask { startTimeoutTaskNow() }
+            if Task.isCancelled, let id { giveUp(waiter: id, with: CancellationError()) }
+        }
+    }
+
+    /// Runs `body` on a free connection thread; if the thread pool is shut down, fails the job and
+    /// gives back the connection (or the reserved slot) instead.
+    private func onConnectionThread(failing job: Job, releasing connection: Connection?, _ body: @escaping @Sendable () -> Void) {
+        let unchecked = UncheckedBox((job, connection))
+        threads.submit { state in
+            guard case .active = state else {
+                let (job, connection) = unchecked.value
+                if let connection {
+                    self.release(connection, reusable: false)
+                } else {
+                    self.deliver(self.state.withLockedValue { $0.bookkeeping.openFailed() })
                 }
-            } catch {
-                // Only a shut-down thread pool throws here: the work did not run.
-                release(connection, reusable: false)
-                throw DatabaseError.poolClosed
+                job.fail(DatabaseError.poolClosed)
+                return
             }
-            if outcome.value == nil, check != nil, !outcome.reusable {
-                logger.info("discarding a broken idle connection")
+            body()
+        }
+    }
+
+    /// What a connection thread does next.
+    private enum Step {
+        /// Run this job with this connection (`check`: the idle connection's health check first,
+        /// nil when it comes straight from another job).
+        case run(Connection, Job, check: Bool?)
+        /// Open a connection for this job, in the slot reserved for it.
+        case open(Job)
+        case done
+    }
+
+    /// On a connection thread: runs jobs, each handing its connection on to the next queued job,
+    /// until none is left. A connection that fails its health check is replaced and its job looks
+    /// for another; a connection that cannot be opened fails its job and passes the slot on.
+    private func drive(_ first: Step) {
+        var step = first
+        while true {
+            switch step {
+            case .done:
+                return
+            case .open(let job):
+                do {
+                    step = .run(try Connection(connectionString: configuration.connectionString), job, check: nil)
+                } catch {
+                    job.fail(error)
+                    step = state.withLockedValue { state in
+                        Self.step(after: state.bookkeeping.openFailed(), in: &state)
+                    }
+                }
+            case .run(let connection, let job, let check):
+                if let (resume, reusable) = job.run(connection, check) {
+                    step = handOn(connection, reusable: reusable)
+                    resume()  // the connection is handed on before the caller goes on
+                } else {
+                    logger.info("discarding a broken idle connection")
+                    submit(job)
+                    step = handOn(connection, reusable: false)
+                }
             }
-            release(connection, reusable: outcome.reusable)
-            if let value = outcome.value { return value }
+        }
+    }
+
+    /// Gives `connection` back to the bookkeeping; the next step of this connection thread.
+    private func handOn(_ connection: Connection, reusable: Bool) -> Step {
+        let (toClose, next) = state.withLockedValue { state in
+            let (toClose, handover) = state.bookkeeping.release(connection, openedAt: connection.openedAt,
+                                                                reusable: reusable, now: .now)
+            return (toClose, Self.step(after: handover, in: &state))
+        }
+        if let toClose {
+            if !reusable { logger.info("closing a broken connection; it will be replaced") }
+            toClose.close()  // on this connection thread already
+        }
+        return next
+    }
+
+    /// The step a handover leads to: its queued job, taken from the queue (under the state lock).
+    private static func step(after handover: PoolBookkeeping<Connection>.Handover?, in state: inout State) -> Step {
+        guard let handover, let job = state.waiting.removeValue(forKey: waiter(of: handover)) else { return .done }
+        switch handover {
+        case .connection(let connection, _, _): return .run(connection, job, check: nil)
+        case .openSlot: return .open(job)
+        }
+    }
+
+    private static func waiter(of handover: PoolBookkeeping<Connection>.Handover) -> PoolBookkeeping<Connection>.WaiterID {
+        switch handover {
+        case .connection(_, _, let id): id
+        case .openSlot(let id): id
         }
     }
 
@@ -222,59 +339,6 @@ public final class ConnectionPool: Sendable {
         guard connection.looksHealthy() else { return false }
         if ping { return (try? connection.run("SELECT 1")) != nil }
         return true
-    }
-
-    private func acquire() async throws -> Lease {
-        let (decision, expired) = state.withLockedValue { $0.bookkeeping.acquire(now: .now) }
-        closeInBackground(expired)
-        switch decision {
-        case .closed:
-            throw DatabaseError.poolClosed
-        case .reuse(let connection, _, let ping):
-            return Lease(connection: connection, check: ping)
-        case .open:
-            return Lease(connection: try await openInReservedSlot(), check: nil)
-        case .wait:
-            switch try await waitForGrant() {
-            case .connection(let connection): return Lease(connection: connection, check: nil)
-            case .openSlot: return Lease(connection: try await openInReservedSlot(), check: nil)
-            }
-        }
-    }
-
-    private func openInReservedSlot() async throws -> Connection {
-        let connectionString = configuration.connectionString
-        do {
-            return try await threads.runIfActive { try Connection(connectionString: connectionString) }
-        } catch {
-            let handover = state.withLockedValue { $0.bookkeeping.openFailed() }
-            deliver(handover)
-            if error is DatabaseError { throw error }
-            throw DatabaseError.poolClosed
-        }
-    }
-
-    private func waitForGrant() async throws -> Grant {
-        let deadline = ContinuousClock.now + configuration.acquireTimeout
-        let waiterBox = NIOLockedValueBox<PoolBookkeeping<Connection>.WaiterID?>(nil)
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                let (id, startTimeoutTask) = state.withLockedValue { state in
-                    let id = state.bookkeeping.enqueueWaiter(deadline: deadline)
-                    state.waiting[id] = continuation
-                    guard !state.timeoutTaskRunning else { return (id, false) }
-                    state.timeoutTaskRunning = true
-                    state.timeoutTasksStarted += 1
-                    return (id, true)
-                }
-                waiterBox.withLockedValue { $0 = id }
-                if startTimeoutTask { startTimeoutTaskNow() }
-                // Cancelled before the id was known to the cancellation handler.
-                if Task.isCancelled { giveUp(waiter: id, with: CancellationError()) }
-            }
-        } onCancel: {
-            if let id = waiterBox.withLockedValue({ $0 }) { giveUp(waiter: id, with: CancellationError()) }
-        }
     }
 
     /// The pool's one timeout task: sleeps until the earliest waiter's deadline, fails the waiters
@@ -301,7 +365,7 @@ public final class ConnectionPool: Sendable {
             return (expired, next)
         }
         let seconds = configuration.acquireTimeout.seconds
-        for waiter in expired { waiter.resume(throwing: DatabaseError.poolTimeout(seconds: seconds)) }
+        for job in expired { job.fail(DatabaseError.poolTimeout(seconds: seconds)) }
         return next
     }
 
@@ -309,31 +373,32 @@ public final class ConnectionPool: Sendable {
     var timeoutTasksStarted: Int { state.withLockedValue { $0.timeoutTasksStarted } }
 
     private func giveUp(waiter id: PoolBookkeeping<Connection>.WaiterID, with error: Error) {
-        let waiter = state.withLockedValue { state in
+        let job = state.withLockedValue { state in
             state.bookkeeping.removeWaiter(id) ? state.waiting.removeValue(forKey: id) : nil
         }
-        waiter?.resume(throwing: error)
+        job?.fail(error)
     }
 
+    /// Gives `connection` back from outside a connection thread (the thread pool was shut down).
     private func release(_ connection: Connection, reusable: Bool) {
         let (toClose, handover) = state.withLockedValue {
             $0.bookkeeping.release(connection, openedAt: connection.openedAt, reusable: reusable, now: .now)
         }
-        if let toClose {
-            if !reusable { logger.info("closing a broken connection; it will be replaced") }
-            closeInBackground([toClose])
-        }
+        if let toClose { closeInBackground([toClose]) }
         deliver(handover)
     }
 
+    /// Serves the job a handover names, from outside a connection thread.
     private func deliver(_ handover: PoolBookkeeping<Connection>.Handover?) {
         guard let handover else { return }
-        let (id, grant): (PoolBookkeeping<Connection>.WaiterID, Grant) = switch handover {
-        case .connection(let connection, _, let id): (id, .connection(connection))
-        case .openSlot(let id): (id, .openSlot)
+        let job = state.withLockedValue { $0.waiting.removeValue(forKey: Self.waiter(of: handover)) }
+        guard let job else { return }
+        switch handover {
+        case .connection(let connection, _, _):
+            onConnectionThread(failing: job, releasing: connection) { self.drive(.run(connection, job, check: nil)) }
+        case .openSlot:
+            onConnectionThread(failing: job, releasing: nil) { self.drive(.open(job)) }
         }
-        let waiter = state.withLockedValue { $0.waiting.removeValue(forKey: id) }
-        waiter?.resume(returning: grant)
     }
 
     /// PQfinish may block (it sends a Terminate message), so it runs on a connection thread too.
@@ -342,6 +407,12 @@ public final class ConnectionPool: Sendable {
         let threads = self.threads
         Task { for connection in connections { _ = try? await threads.runIfActive { connection.close() } } }
     }
+}
+
+/// Carries values that are not `Sendable` to the connection thread that alone uses them.
+private struct UncheckedBox<T>: @unchecked Sendable {
+    var value: T
+    init(_ value: T) { self.value = value }
 }
 
 /// Carries a result whose error is not `Sendable` across the thread hop; exactly one task reads it.

@@ -1,5 +1,6 @@
 @testable import Database
 import Foundation
+import NIOConcurrencyHelpers
 import TestSupport
 import Testing
 
@@ -69,6 +70,43 @@ import Testing
         #expect(pool.statistics.waiting == 0)
         #expect(pool.timeoutTasksStarted >= 1)
         #expect(pool.timeoutTasksStarted <= 5)
+        await pool.shutdown()
+    }
+
+    /// Work queued for a connection runs exactly once, on the connection thread that frees up,
+    /// whatever the number of callers; a cancelled caller's queued work never runs.
+    @Test func queuedWorkRunsExactlyOnceAndCancelledWorkNever() async throws {
+        let pool = ConnectionPool(configuration: PoolConfiguration(connectionString: try TestDatabase.url(), maximum: 2))
+        let runs = NIOLockedValueBox([Int: Int]())
+        let results = try await withThrowingTaskGroup(of: (Int, Int64).self) { group in
+            for i in 0..<200 {
+                group.addTask {
+                    let value = try await pool.withConnection { connection in
+                        runs.withLockedValue { $0[i, default: 0] += 1 }
+                        return try connection.execute("SELECT $1::INT8 * 2", [Int64(i)])[0].decode(Int64.self, at: 0)
+                    }
+                    return (i, value)
+                }
+            }
+            return try await group.reduce(into: [Int: Int64]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(results.count == 200 && results.allSatisfy { $0.value == Int64($0.key) * 2 })
+        #expect(runs.withLockedValue { $0 }.values.allSatisfy { $0 == 1 })
+
+        // The only free connections held, a queued caller cancelled: its work never runs.
+        let release = DispatchSemaphore(value: 0)
+        let holders = (0..<2).map { _ in Task { try await pool.withConnection { _ in release.wait() } } }
+        while pool.statistics.open < 2 || pool.statistics.idle > 0 { try await Task.sleep(for: .milliseconds(10)) }
+        let ranCancelled = NIOLockedValueBox(false)
+        let cancelled = Task { try await pool.withConnection { _ in ranCancelled.withLockedValue { $0 = true } } }
+        while pool.statistics.waiting == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        cancelled.cancel()
+        await #expect(throws: CancellationError.self) { try await cancelled.value }
+        #expect(pool.statistics.waiting == 0)
+        release.signal(); release.signal()
+        for holder in holders { try await holder.value }
+        #expect(!ranCancelled.withLockedValue { $0 })
+        #expect(try await pool.withConnection { try $0.execute("SELECT 1").count } == 1)
         await pool.shutdown()
     }
 

@@ -30,7 +30,7 @@ import Testing
         @Sendable func poll() throws -> Bool {
             let admin = try Connection(connectionString: url)
             defer { admin.close() }
-            for _ in 0..<300 {
+            for _ in 0..<1500 {  // up to 15 s: under the whole suite, tasks can start late
                 let rows = try admin.execute("""
                     SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
                     AND state = 'active' AND (($1::TEXT IS NULL AND wait_event_type = 'Lock') OR query LIKE $1::TEXT)
@@ -40,11 +40,13 @@ import Testing
             }
             return false
         }
-        // On a thread of its own: libpq blocks.
+        // On a thread of its own (libpq blocks), started now: a task could start late when other
+        // tests keep Swift's two cooperative threads busy.
+        let (outcome, finished) = AsyncStream<Result<Bool, Error>>.makeStream()
+        Thread.detachNewThread { finished.yield(Result { try poll() }); finished.finish() }
         return Task {
-            try await withCheckedThrowingContinuation { continuation in
-                Thread.detachNewThread { continuation.resume(with: Result { try poll() }) }
-            }
+            for await result in outcome { return try result.get() }
+            return false
         }
     }
 
