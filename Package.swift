@@ -54,6 +54,7 @@ let package = Package(
                 "MigrationEngine",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             // The OpenAPI document, compiled into the binary (PackageResources.openapi_json): the
             // committed .json file is the one source, and no resource bundle has to sit beside
@@ -68,6 +69,7 @@ let package = Package(
                 "BankApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             // Release builds on Linux link with lld (in the Swift toolchain), relative relocations
             // packed (DT_RELR, glibc 2.36+: 1.5 MB of .rela.dyn read at every start becomes 13 KB)

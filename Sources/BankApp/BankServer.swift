@@ -12,6 +12,7 @@ import Darwin
 import Hummingbird
 import Logging
 import NIOCore
+import NIOPosix
 
 /// The whole request path: request log, then the Host check, then the API.
 public struct BankResponder: HTTPResponder {
@@ -86,7 +87,11 @@ public enum BankServer {
         var logger = Logger(label: "bank.request")
         logger.logLevel = settings.logLevel
         output("Performing system checks...\n")
-        if let warning = migrationWarning(settings: settings, directory: migrationsDirectory) { output(warning) }
+        // libpq blocks: on a thread of NIO's pool, not on Swift's cooperative threads.
+        let warning = try await NIOThreadPool.singleton.runIfActive {
+            migrationWarning(settings: settings, directory: migrationsDirectory)
+        }
+        if let warning { output(warning) }
         let pool = ConnectionPool(configuration: settings.poolConfiguration, logger: {
             var poolLogger = Logger(label: "database.pool")
             poolLogger.logLevel = settings.logLevel

@@ -6,6 +6,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Logging
+import NIOPosix
 
 /// `manage runserver [addr:]port` (alias `serve`): the bank REST API, as Django's runserver.
 struct RunServerCommand: AsyncParsableCommand {
@@ -60,9 +61,10 @@ struct RunServerCommand: AsyncParsableCommand {
         // One connection before serving: a wrong certificate, key, password or address is one
         // clear line and a non-zero exit, not a server answering 503 to everything.
         do {
-            try settings.checkDatabaseConnection()
+            // libpq blocks: on a thread of NIO's pool, not on Swift's cooperative threads.
+            try await NIOThreadPool.singleton.runIfActive { try settings.checkDatabaseConnection() }
         } catch {
-            Output.standardError("CommandError: \(error.description)\n")
+            Output.standardError("CommandError: \((error as? SettingsError)?.description ?? String(describing: error))\n")
             throw ExitCode(1)
         }
         LoggingSystem.bootstrap { label in
