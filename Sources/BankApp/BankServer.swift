@@ -87,8 +87,8 @@ public enum BankServer {
         var logger = Logger(label: "bank.request")
         logger.logLevel = settings.logLevel
         output("Performing system checks...\n")
-        // libpq blocks: on a thread of NIO's pool, not on Swift's cooperative threads.
-        let warning = try await NIOThreadPool.singleton.runIfActive {
+        // libpq blocks: on a thread of its own, not on Swift's cooperative threads.
+        let warning = try await onOwnThread {
             migrationWarning(settings: settings, directory: migrationsDirectory)
         }
         if let warning { output(warning) }

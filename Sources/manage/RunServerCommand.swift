@@ -61,8 +61,8 @@ struct RunServerCommand: AsyncParsableCommand {
         // One connection before serving: a wrong certificate, key, password or address is one
         // clear line and a non-zero exit, not a server answering 503 to everything.
         do {
-            // libpq blocks: on a thread of NIO's pool, not on Swift's cooperative threads.
-            try await NIOThreadPool.singleton.runIfActive { try settings.checkDatabaseConnection() }
+            // libpq blocks: on a thread of its own, not on Swift's cooperative threads.
+            try await onOwnThread { try settings.checkDatabaseConnection() }
         } catch {
             Output.standardError("CommandError: \((error as? SettingsError)?.description ?? String(describing: error))\n")
             throw ExitCode(1)
