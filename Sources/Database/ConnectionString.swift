@@ -170,8 +170,18 @@ public enum ConnectionString {
     /// `text` with every occurrence of `target` replaced, compared as UTF-8 bytes (as a literal
     /// search does: no Unicode normalisation, so a password is found whatever follows it).
     static func replacingAll(in text: String, _ target: String, with replacement: String) -> String {
-        let haystack = Array(text.utf8), needle = Array(target.utf8)
-        guard !needle.isEmpty, needle.count <= haystack.count else { return text }
+        text.replacingBytes(target, with: replacement)
+    }
+}
+
+extension String {
+    /// Every occurrence of `target` replaced by `replacement`, matched on the UTF-8 bytes: no
+    /// Unicode normalisation and no Character boundaries, so a quote or a password followed by a
+    /// combining mark is still found (Foundation's replace and String's Character-level search
+    /// miss it). Used for passwords here and for SQL quoting in MigrationEngine.
+    package func replacingBytes(_ target: String, with replacement: String) -> String {
+        let haystack = Array(utf8), needle = Array(target.utf8)
+        guard !needle.isEmpty, needle.count <= haystack.count else { return self }
         var out: [UInt8] = []
         out.reserveCapacity(haystack.count)
         var i = 0

@@ -102,9 +102,10 @@ struct PhasedError: Error {
     }
 }
 
-/// Blocks the calling thread for `duration` (the blocking retry wrapper's backoff).
+/// Blocks the calling thread for `duration` (the blocking retry wrapper's backoff; the
+/// migration commands' waits). Only on a thread of one's own: never an event loop or a task.
 @usableFromInline
-func sleepThread(_ duration: Duration) {
+package func sleepThread(_ duration: Duration) {
     let (seconds, attoseconds) = duration.components
     guard seconds > 0 || attoseconds > 0 else { return }
     var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))

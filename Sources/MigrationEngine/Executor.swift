@@ -233,7 +233,7 @@ enum Executor {
             } catch DatabaseError.server(let error) where attempt < 10 &&
                 (error.isSerializationFailure || error.message.contains("undergoing a schema change")) {
                 attempt += 1
-                blockThread(for: RetryPolicy.default.delay(beforeAttempt: attempt, random: Double.random(in: 0..<1)) + .milliseconds(50))
+                sleepThread(RetryPolicy.default.delay(beforeAttempt: attempt, random: Double.random(in: 0..<1)) + .milliseconds(50))
             }
         }
     }

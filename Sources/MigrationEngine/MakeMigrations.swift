@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Database
 
 /// `manage makemigrations`: replay the files, diff against the declarations, write the next file.
 /// Needs no database.

@@ -105,7 +105,7 @@ public final class MigrationLock: @unchecked Sendable {
             if ContinuousClock.now >= deadline {
                 throw MigrationStateError(description: "The migration lock is still held after \(Int(timeout.seconds)) s; another migrate is running (or delete the row in \(Self.table) if its holder is gone).")
             }
-            blockThread(for: poll * Double.random(in: 0.5..<1.5))
+            sleepThread(poll * Double.random(in: 0.5..<1.5))
         }
         startHeartbeat()
     }

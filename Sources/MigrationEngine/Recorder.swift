@@ -91,7 +91,7 @@ public struct Recorder {
                 _ = try connection.transaction { try $0.run(statement) }
                 return
             } catch let DatabaseError.server(error) where attempt < 5 && ["23505", "42P07", "40001"].contains(error.sqlState) {
-                blockThread(for: .milliseconds(50 * attempt))
+                sleepThread(.milliseconds(50 * attempt))
             }
         }
     }

@@ -1,3 +1,5 @@
+import Database
+
 /// The SQL dialect, in one place: identifier quoting, literals and statement text.
 ///
 /// Everything written here runs on both CockroachDB and PostgreSQL 15 (see

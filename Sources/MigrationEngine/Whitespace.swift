@@ -67,30 +67,6 @@ extension String {
     }
 }
 
-extension String {
-    /// Every occurrence of `target` replaced by `replacement`, matched on the UTF-8 bytes: exact
-    /// for quote doubling and line prefixes, where a combining mark after a quote must not hide
-    /// it (a Character-level replace would), and without Foundation (not linked: see Package.swift).
-    func replacingBytes(_ target: String, with replacement: String) -> String {
-        let pattern = Array(target.utf8)
-        let bytes = Array(utf8)
-        guard !pattern.isEmpty, bytes.count >= pattern.count else { return self }
-        var result: [UInt8] = []
-        result.reserveCapacity(bytes.count + 16)
-        var i = 0
-        while i < bytes.count {
-            if bytes[i] == pattern[0], i + pattern.count <= bytes.count, bytes[i..<(i + pattern.count)].elementsEqual(pattern) {
-                result.append(contentsOf: replacement.utf8)
-                i += pattern.count
-            } else {
-                result.append(bytes[i])
-                i += 1
-            }
-        }
-        return String(decoding: result, as: UTF8.self)
-    }
-}
-
 /// `n` with at least four digits, as migration numbers are written (`String(format: "%04d")`).
 func fourDigits(_ n: Int) -> String {
     let digits = String(n)

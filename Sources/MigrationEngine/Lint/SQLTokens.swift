@@ -1,3 +1,5 @@
+import Database
+
 /// A token of SQL text, for the linter: enough lexing to tell keywords from names, strings and
 /// comments, with the line each starts on.
 struct SQLToken: Equatable {
