@@ -65,14 +65,14 @@ public struct ServerSettings: Sendable {
         var settings = ServerSettings()
         func value(_ flag: String?, _ variable: String) -> (text: String, source: String)? {
             if let flag { return (flag, "--" + variable.lowercased()) }
-            if let text = environment[variable], !text.trimmedOfSpaces.isEmpty { return (text, variable) }
+            if let text = environment[variable], !text.trimmingSpaces().isEmpty { return (text, variable) }
             return nil
         }
         if let address = flags.address {
             (settings.host, settings.port) = try parseAddress(address)
         }
         settings.databaseURL = ConnectionString.fromEnvironment(environment)
-        if let list = environment["ALLOWED_HOSTS"], !list.trimmedOfSpaces.isEmpty {
+        if let list = environment["ALLOWED_HOSTS"], !list.trimmingSpaces().isEmpty {
             guard let hosts = AllowedHosts(list: list) else {
                 throw SettingsError("ALLOWED_HOSTS must be a comma-separated list of host names, got '\(list)'")
             }
@@ -82,7 +82,7 @@ public struct ServerSettings: Sendable {
             settings.poolSize = try integer(text, source, in: 1...1000)
         }
         if let (text, source) = flags.poolTimeout.map({ ($0, "--pool-timeout") }) ?? value(nil, "DATABASE_POOL_TIMEOUT") {
-            guard let seconds = Double(text.trimmedOfSpaces), seconds > 0, seconds <= 3600 else {
+            guard let seconds = Double(text.trimmingSpaces()), seconds > 0, seconds <= 3600 else {
                 throw SettingsError("\(source) must be a number of seconds from 0 to 3600, got '\(text)'")
             }
             settings.poolTimeout = .milliseconds(Int64(seconds * 1000))
@@ -91,14 +91,14 @@ public struct ServerSettings: Sendable {
             settings.retryAttempts = try integer(text, source, in: 1...1000)
         }
         if let (text, source) = flags.logLevel.map({ ($0, "--log-level") }) ?? value(nil, "LOG_LEVEL") {
-            guard let level = Logger.Level(rawValue: text.trimmedOfSpaces.lowercased()) else {
+            guard let level = Logger.Level(rawValue: text.trimmingSpaces().lowercased()) else {
                 let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
                 throw SettingsError("\(source) must be one of \(names), got '\(text)'")
             }
             settings.logLevel = level
         }
         if let (text, source) = flags.httpIdleTimeout.map({ ($0, "--http-idle-timeout") }) ?? value(nil, "HTTP_IDLE_TIMEOUT") {
-            guard let seconds = Double(text.trimmedOfSpaces), seconds >= 0.1, seconds <= 3600 else {
+            guard let seconds = Double(text.trimmingSpaces()), seconds >= 0.1, seconds <= 3600 else {
                 throw SettingsError("\(source) must be a number of seconds from 0.1 to 3600, got '\(text)'")
             }
             settings.httpTimeouts.idle = .milliseconds(Int64(seconds * 1000))
@@ -107,7 +107,7 @@ public struct ServerSettings: Sendable {
     }
 
     private static func integer(_ text: String, _ source: String, in range: ClosedRange<Int>) throws(SettingsError) -> Int {
-        guard let value = Int(text.trimmedOfSpaces), range.contains(value) else {
+        guard let value = Int(text.trimmingSpaces()), range.contains(value) else {
             throw SettingsError("\(source) must be an integer from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
         }
         return value

@@ -202,6 +202,6 @@ extension String {
 extension StringProtocol {
     /// Empty or only spaces and tabs (and the other characters of Foundation's `.whitespaces`).
     var isBlank: Bool {
-        unicodeScalars.allSatisfy { $0 == " " || $0 == "\t" || $0.properties.generalCategory == .spaceSeparator }
+        unicodeScalars.allSatisfy(Whitespace.isSpace)
     }
 }

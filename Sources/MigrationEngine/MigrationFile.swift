@@ -249,3 +249,9 @@ public enum MigrationLoader {
         return state
     }
 }
+
+/// `n` with at least four digits, as migration numbers are written (`String(format: "%04d")`).
+func fourDigits(_ n: Int) -> String {
+    let digits = String(n)
+    return digits.count >= 4 ? digits : String(repeating: "0", count: 4 - digits.count) + digits
+}

@@ -1,13 +1,14 @@
+import Database
 @testable import BankApp
 import Testing
 
 /// The small text helpers that replaced Foundation's in the server.
 @Suite struct TextTests {
     @Test func trimmingSpacesAsFoundationsWhitespaces() {
-        #expect("  a b \t".trimmedOfSpaces == "a b")
-        #expect("\u{00A0}x\u{3000}".trimmedOfSpaces == "x")
-        #expect(" \t ".trimmedOfSpaces == "")
-        #expect("\nx\n".trimmedOfSpaces == "\nx\n")  // newlines are not spaces
+        #expect("  a b \t".trimmingSpaces() == "a b")
+        #expect("\u{00A0}x\u{3000}".trimmingSpaces() == "x")
+        #expect(" \t ".trimmingSpaces() == "")
+        #expect("\nx\n".trimmingSpaces() == "\nx\n")  // newlines are not spaces
     }
 
     @Test func oneDecimalAsPercentPointOneF() {

@@ -1,4 +1,5 @@
 import Foundation
+import Database
 @testable import MigrationEngine
 import Testing
 

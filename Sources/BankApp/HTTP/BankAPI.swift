@@ -94,8 +94,8 @@ struct BankAPI: HTTPResponder {
     static func isJSONContentType(_ value: String?) -> Bool {
         guard let value else { return true }
         let mediaType = value.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)[0]
-            .trimmedOfSpaces.lowercased()
-        if mediaType.isEmpty { return value.trimmedOfSpaces.isEmpty }
+            .trimmingSpaces().lowercased()
+        if mediaType.isEmpty { return value.trimmingSpaces().isEmpty }
         return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
     }
 

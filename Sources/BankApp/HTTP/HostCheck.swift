@@ -8,7 +8,7 @@ public struct AllowedHosts: Sendable, Equatable {
     public let patterns: [String]
 
     public init(patterns: [String]) {
-        self.patterns = patterns.map { $0.trimmedOfSpaces.lowercased() }.filter { !$0.isEmpty }
+        self.patterns = patterns.map { $0.trimmingSpaces().lowercased() }.filter { !$0.isEmpty }
     }
 
     /// From a comma-separated list (`ALLOWED_HOSTS=example.com,.example.org`); nil if it names no host.

@@ -1,13 +1,14 @@
 /// Whitespace trimming without Foundation: `trimmingCharacters(in:)` goes through NSString on
 /// Linux (a UTF-16 copy of each string), and the migration file reader and the linter trim
 /// every line of every file, which made it most of `makemigrations`' time once the SQL writer
-/// stopped being quadratic.
+/// stopped being quadratic. Shared (package access) by every module: the server trims settings
+/// with it too.
 ///
 /// The sets are exactly Foundation's (CFCharacterSet's): `.whitespaces` is tab, space, U+00A0,
 /// U+1680, U+2000-U+200B, U+202F, U+205F and U+3000; `.whitespacesAndNewlines` adds U+000A-U+000D,
 /// U+0085, U+2028 and U+2029.
-enum Whitespace {
-    static func isSpace(_ c: Unicode.Scalar) -> Bool {
+package enum Whitespace {
+    package static func isSpace(_ c: Unicode.Scalar) -> Bool {
         switch c.value {
         case 0x20, 0x09: return true
         case 0..<0xA0: return false
@@ -16,14 +17,14 @@ enum Whitespace {
         }
     }
 
-    static func isSpaceOrNewline(_ c: Unicode.Scalar) -> Bool {
+    package static func isSpaceOrNewline(_ c: Unicode.Scalar) -> Bool {
         switch c.value {
         case 0x0A...0x0D, 0x85, 0x2028, 0x2029: return true
         default: return isSpace(c)
         }
     }
 
-    static func trimmed(_ scalars: Substring.UnicodeScalarView, _ isTrimmed: (Unicode.Scalar) -> Bool) -> String {
+    package static func trimmed(_ scalars: Substring.UnicodeScalarView, _ isTrimmed: (Unicode.Scalar) -> Bool) -> String {
         guard let first = scalars.firstIndex(where: { !isTrimmed($0) }) else { return "" }
         let last = scalars.lastIndex(where: { !isTrimmed($0) })!
         return String(scalars[first...last])
@@ -32,18 +33,18 @@ enum Whitespace {
 
 extension Substring {
     /// `trimmingCharacters(in: .whitespaces)`, the same result.
-    func trimmingSpaces() -> String { Whitespace.trimmed(unicodeScalars, Whitespace.isSpace) }
+    package func trimmingSpaces() -> String { Whitespace.trimmed(unicodeScalars, Whitespace.isSpace) }
 
     /// `trimmingCharacters(in: .whitespacesAndNewlines)`, the same result.
-    func trimmingSpacesAndNewlines() -> String { Whitespace.trimmed(unicodeScalars, Whitespace.isSpaceOrNewline) }
+    package func trimmingSpacesAndNewlines() -> String { Whitespace.trimmed(unicodeScalars, Whitespace.isSpaceOrNewline) }
 }
 
 extension String {
     /// `trimmingCharacters(in: .whitespaces)`, the same result.
-    func trimmingSpaces() -> String { self[...].trimmingSpaces() }
+    package func trimmingSpaces() -> String { self[...].trimmingSpaces() }
 
     /// `trimmingCharacters(in: .whitespacesAndNewlines)`, the same result.
-    func trimmingSpacesAndNewlines() -> String { self[...].trimmingSpacesAndNewlines() }
+    package func trimmingSpacesAndNewlines() -> String { self[...].trimmingSpacesAndNewlines() }
 }
 
 extension String {
@@ -51,7 +52,7 @@ extension String {
     /// the caller to drop: a file saved with Windows line endings reads like any other). Works
     /// on the UTF-8 bytes rather than by Character: grapheme breaking was a tenth of
     /// makemigrations' time, and CR LF is one Character, which a Character split never cuts.
-    func splitLines() -> [Substring] {
+    package func splitLines() -> [Substring] {
         var result: [Substring] = []
         var start = startIndex
         var i = utf8.startIndex
@@ -65,10 +66,4 @@ extension String {
         result.append(self[start...])
         return result
     }
-}
-
-/// `n` with at least four digits, as migration numbers are written (`String(format: "%04d")`).
-func fourDigits(_ n: Int) -> String {
-    let digits = String(n)
-    return digits.count >= 4 ? digits : String(repeating: "0", count: 4 - digits.count) + digits
 }
