@@ -25,6 +25,8 @@ let package = Package(
         // URL-encoded form coders, "ConfigurationSupport" adds swift-configuration; the server uses
         // neither, and without them it links FoundationEssentials only.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        // For HTTPRequestPart in the server's own channel handler (already a dependency of Hummingbird).
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
     ],
     targets: [
         .systemLibrary(
@@ -54,6 +56,7 @@ let package = Package(
                 "MigrationEngine",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             // The OpenAPI document, compiled into the binary (PackageResources.openapi_json): the

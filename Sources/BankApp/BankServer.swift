@@ -38,19 +38,36 @@ public struct BankResponder: HTTPResponder {
 /// counts only once it is complete). Every connection is its own NIO channel, so a slow client
 /// holds no thread and no database connection while it waits, and others are served meanwhile.
 ///
-/// Set with `--http-idle-timeout` or `HTTP_IDLE_TIMEOUT` (seconds, default 30; see `ServerSettings`).
+/// `body`: a request whose body is not complete this long after its head is answered 408 and
+/// its connection closed (`RequestBodyDeadlineHandler`): a body trickled one chunk at a time,
+/// each within `idle`, would otherwise hold its connection for as long as the client likes.
+///
+/// Set with `--http-idle-timeout` / `HTTP_IDLE_TIMEOUT` and `--http-body-timeout` /
+/// `HTTP_BODY_TIMEOUT` (seconds, defaults 30 and 60; see `ServerSettings`).
 public struct HTTPTimeouts: Sendable, Equatable {
     public var idle: Duration
+    public var body: Duration
 
-    public init(idle: Duration = .seconds(30)) {
+    public init(idle: Duration = .seconds(30), body: Duration = .seconds(60)) {
         self.idle = idle
+        self.body = body
     }
 
     public static let `default` = HTTPTimeouts()
 
-    var idleTimeAmount: TimeAmount {
-        let (seconds, attoseconds) = idle.components
+    var idleTimeAmount: TimeAmount { Self.timeAmount(idle) }
+    var bodyTimeAmount: TimeAmount { Self.timeAmount(body) }
+
+    private static func timeAmount(_ duration: Duration) -> TimeAmount {
+        let (seconds, attoseconds) = duration.components
         return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+
+    /// `60`, `1.5`: whole seconds without a fraction.
+    static func secondsText(_ amount: TimeAmount) -> String {
+        let nanoseconds = amount.nanoseconds
+        if nanoseconds % 1_000_000_000 == 0 { return String(nanoseconds / 1_000_000_000) }
+        return String(Double(nanoseconds) / 1e9)
     }
 }
 
@@ -69,11 +86,14 @@ public enum BankServer {
             log: RequestLogMiddleware(logger: logger),
             hostCheck: HostCheckMiddleware(allowedHosts: settings.allowedHosts),
             api: BankAPI(service: service, listBatchSize: settings.listBatchSize))
+        let requestLogger = logger
         var serverLogger = Logger(label: "bank.server")
         serverLogger.logLevel = max(settings.logLevel, .notice)
         return Application(
             responder: responder,
-            server: .http1(configuration: .init(idleTimeout: timeouts.idleTimeAmount)),
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [RequestBodyDeadlineHandler(limit: timeouts.bodyTimeAmount, logger: requestLogger)],
+                idleTimeout: timeouts.idleTimeAmount)),
             configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: nil),
             onServerRunning: { channel in await onServerRunning(channel.localAddress) },
             logger: serverLogger)

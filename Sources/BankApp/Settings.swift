@@ -25,6 +25,7 @@ public struct SettingsError: Error, CustomStringConvertible, Equatable {
 /// | retry attempts  | `--retry-attempts` | DATABASE_RETRY_ATTEMPTS   | 10 |
 /// | log level       | `--log-level`      | LOG_LEVEL                 | info |
 /// | HTTP idle timeout | `--http-idle-timeout` | HTTP_IDLE_TIMEOUT      | 30 (seconds) |
+/// | HTTP body timeout | `--http-body-timeout` | HTTP_BODY_TIMEOUT      | 60 (seconds) |
 public struct ServerSettings: Sendable {
     public var host = "127.0.0.1"
     public var port = 8000
@@ -48,15 +49,18 @@ public struct ServerSettings: Sendable {
         public var retryAttempts: String?
         public var logLevel: String?
         public var httpIdleTimeout: String?
+        public var httpBodyTimeout: String?
 
         public init(address: String? = nil, poolSize: String? = nil, poolTimeout: String? = nil,
-                    retryAttempts: String? = nil, logLevel: String? = nil, httpIdleTimeout: String? = nil) {
+                    retryAttempts: String? = nil, logLevel: String? = nil, httpIdleTimeout: String? = nil,
+                    httpBodyTimeout: String? = nil) {
             self.address = address
             self.poolSize = poolSize
             self.poolTimeout = poolTimeout
             self.retryAttempts = retryAttempts
             self.logLevel = logLevel
             self.httpIdleTimeout = httpIdleTimeout
+            self.httpBodyTimeout = httpBodyTimeout
         }
     }
 
@@ -98,12 +102,19 @@ public struct ServerSettings: Sendable {
             settings.logLevel = level
         }
         if let (text, source) = flags.httpIdleTimeout.map({ ($0, "--http-idle-timeout") }) ?? value(nil, "HTTP_IDLE_TIMEOUT") {
-            guard let seconds = Double(text.trimmingSpaces()), seconds >= 0.1, seconds <= 3600 else {
-                throw SettingsError("\(source) must be a number of seconds from 0.1 to 3600, got '\(text)'")
-            }
-            settings.httpTimeouts.idle = .milliseconds(Int64(seconds * 1000))
+            settings.httpTimeouts.idle = try timeout(text, source)
+        }
+        if let (text, source) = flags.httpBodyTimeout.map({ ($0, "--http-body-timeout") }) ?? value(nil, "HTTP_BODY_TIMEOUT") {
+            settings.httpTimeouts.body = try timeout(text, source)
         }
         return settings
+    }
+
+    private static func timeout(_ text: String, _ source: String) throws(SettingsError) -> Duration {
+        guard let seconds = Double(text.trimmingSpaces()), seconds >= 0.1, seconds <= 3600 else {
+            throw SettingsError("\(source) must be a number of seconds from 0.1 to 3600, got '\(text)'")
+        }
+        return .milliseconds(Int64(seconds * 1000))
     }
 
     private static func integer(_ text: String, _ source: String, in range: ClosedRange<Int>) throws(SettingsError) -> Int {

@@ -19,7 +19,9 @@ struct RunServerCommand: AsyncParsableCommand {
             DATABASE_POOL_MAX (--pool-size, default 8); DATABASE_POOL_TIMEOUT (--pool-timeout, seconds, \
             default 5); DATABASE_RETRY_ATTEMPTS (--retry-attempts, default 10); LOG_LEVEL (--log-level, \
             default info); HTTP_IDLE_TIMEOUT (--http-idle-timeout, seconds, default 30: idle keep-alive \
-            connections and clients that trickle their headers are closed). Stops gracefully on SIGINT (CONTROL-C) or SIGTERM. At start-up it opens one \
+            connections and clients that trickle their headers are closed); HTTP_BODY_TIMEOUT \
+            (--http-body-timeout, seconds, default 60: a request body not complete this long after its \
+            head is answered 408 and the connection closed). Stops gracefully on SIGINT (CONTROL-C) or SIGTERM. At start-up it opens one \
             database connection and, if that fails (wrong certificate, key, password or address), prints \
             one CommandError line and exits 1 without serving. DATABASE_URL may list several hosts \
             (postgresql://django@host1:26257,host2:26257/bank?...): connections go to the first that answers.
@@ -45,6 +47,9 @@ struct RunServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("http-idle-timeout"), help: "Seconds before an idle or stalled client connection is closed (HTTP_IDLE_TIMEOUT).")
     var httpIdleTimeout: String?
 
+    @Option(name: .customLong("http-body-timeout"), help: "Seconds a request body may take to arrive before a 408 (HTTP_BODY_TIMEOUT).")
+    var httpBodyTimeout: String?
+
     @Flag(name: .customLong("noreload"), help: "Accepted for Django compatibility (there is no autoreloader).")
     var noReload = false
 
@@ -53,7 +58,8 @@ struct RunServerCommand: AsyncParsableCommand {
         do {
             settings = try ServerSettings.resolve(flags: .init(
                 address: addrport, poolSize: poolSize, poolTimeout: poolTimeout,
-                retryAttempts: retryAttempts, logLevel: logLevel, httpIdleTimeout: httpIdleTimeout))
+                retryAttempts: retryAttempts, logLevel: logLevel, httpIdleTimeout: httpIdleTimeout,
+                httpBodyTimeout: httpBodyTimeout))
         } catch {
             Output.standardError("CommandError: \(error.description)\n")
             throw ExitCode(1)

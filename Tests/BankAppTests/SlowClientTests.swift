@@ -7,12 +7,91 @@ import Glibc
 #endif
 
 /// Slow or stuck clients: a client trickling its headers and idle keep-alive connections are
-/// closed after the idle timeout, and never keep the server from answering others meanwhile.
+/// closed after the idle timeout, a body trickled within the idle timeout is cut off after the
+/// body timeout, and none of them keeps the server from answering others meanwhile.
 /// (Hang bounds only: no speed is asserted.)
 @Suite("Slow and stuck clients")
 struct SlowClientTests {
     static let idle = 1.0
     static var timeouts: HTTPTimeouts { HTTPTimeouts(idle: .milliseconds(Int64(idle * 1000))) }
+    /// Each body byte comes well within the idle timeout; the whole body never within `body`.
+    static let bodyTimeouts = HTTPTimeouts(idle: .seconds(20), body: .seconds(1))
+
+    static func post(_ path: String, body: String) -> (request: String, headLength: Int) {
+        let head = "POST \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
+        return (head + body, head.utf8.count)
+    }
+
+    @Test func bodyTrickledWithinTheIdleTimeoutIsAnswered408AfterTheBodyTimeout() async throws {
+        try await withBankDatabase { url in
+            try await withLiveServer(databaseURL: url, timeouts: Self.bodyTimeouts) { server in
+                let (request, headLength) = Self.post("/customer/", body: #"{"name": "trickled body, never complete"}"#)
+                // A byte every 0.2 s: 40 bytes would take 8 s, each far inside the idle timeout.
+                async let trickled = RawHTTP.trickle(port: server.port, request, atOnce: headLength, interval: 0.2, limit: 15)
+                for i in 0..<3 {
+                    let reply = try await server.post("/customer/", #"{"name": "meanwhile \#(i)"}"#)
+                    #expect(reply.status == 200)
+                }
+                let result = try await trickled
+                #expect(result.received.hasPrefix("HTTP/1.1 408 Request Timeout\r\n"), "\(result)")
+                #expect(result.received.contains("connection: close") || result.received.contains("Connection: close"), "\(result)")
+                #expect(result.received.hasSuffix(#"{"error": "request body not received within 1 s"}"#), "\(result)")
+                #expect(result.closedByServer, "\(result)")
+                #expect(result.bytesSent < request.utf8.count, "the whole body got through: \(result)")
+                #expect(result.seconds < 1 + 8, "\(result)")
+                // Nothing half-written: only the three normal customers exist.
+                #expect(try server.count("myproject_customers") == 3)
+                #expect(server.logs.lines.contains { $0.contains("POST /customer/: request body not complete after 1 s") })
+                #expect(!server.logs.lines.contains { $0.hasPrefix("error") }, "\(server.logs.lines)")
+            }
+        }
+    }
+
+    @Test func aBodyInChunksWithinTheBodyTimeoutIsServedAndTheConnectionKeptAlive() async throws {
+        try await withBankDatabase { url in
+            try await withLiveServer(databaseURL: url, timeouts: Self.bodyTimeouts) { server in
+                let (request, headLength) = Self.post("/customer/", body: #"{"name": "two chunks"}"#)
+                let replies: [String] = try await offPool {
+                    let fd = try RawHTTP.connectBlocking(port: server.port, timeout: 10)
+                    defer { close(fd) }
+                    func send(_ text: Substring) {
+                        let bytes = Array(text.utf8)
+                        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                    }
+                    func receive() -> String {
+                        var chunk = [UInt8](repeating: 0, count: 4096)
+                        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                        return n > 0 ? String(decoding: chunk[..<n], as: UTF8.self) : ""
+                    }
+                    let split = request.utf8.index(request.utf8.startIndex, offsetBy: headLength + 5)
+                    send(request[..<split])
+                    Thread.sleep(forTimeInterval: 0.6)
+                    send(request[split...])
+                    let first = receive()
+                    // Past the first request's body deadline: its timer must be gone.
+                    Thread.sleep(forTimeInterval: 1.5)
+                    send("GET /ping/ HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                    return [first, receive()]
+                }
+                #expect(replies[0].hasPrefix("HTTP/1.1 200 OK"), "\(replies[0])")
+                #expect(replies[0].hasSuffix(#"{"id": 1, "name": "two chunks"}"#), "\(replies[0])")
+                #expect(replies[1].hasPrefix("HTTP/1.1 200 OK") && replies[1].hasSuffix("swift/libpq"), "\(replies[1])")
+            }
+        }
+    }
+
+    @Test func aRequestAnsweredBeforeItsBodyStillHasItsConnectionClosedAtTheBodyTimeout() async throws {
+        try await withBankDatabase { url in
+            try await withLiveServer(databaseURL: url, timeouts: Self.bodyTimeouts) { server in
+                // 404 goes out at once; the 408 must not follow it on the same connection.
+                let (request, headLength) = Self.post("/nowhere/", body: #"{"name": "trickled to nowhere"}"#)
+                let result = try await RawHTTP.trickle(port: server.port, request, atOnce: headLength, interval: 0.2, limit: 15)
+                #expect(result.received.hasPrefix("HTTP/1.1 404 Not Found\r\n"), "\(result)")
+                #expect(!result.received.contains("408"), "\(result)")
+                #expect(result.closedByServer && result.bytesSent < request.utf8.count, "\(result)")
+            }
+        }
+    }
 
     @Test func headersTrickledByteByByteAreCutOffWhileOthersAreServed() async throws {
         try await withBankDatabase { url in
@@ -71,6 +150,20 @@ struct SlowClientTests {
                 #expect(try await server.get("/customer/").status == 200)
             }
         }
+    }
+
+    @Test func bodyTimeoutFromFlagOrEnvironment() throws {
+        #expect(HTTPTimeouts.default.body == .seconds(60))
+        let environment = ["HTTP_BODY_TIMEOUT": "0.5"]
+        #expect(try ServerSettings.resolve(flags: .init(), environment: environment).httpTimeouts.body == .milliseconds(500))
+        #expect(try ServerSettings.resolve(flags: .init(httpBodyTimeout: "90"), environment: environment).httpTimeouts.body == .seconds(90))
+        for text in ["soon", "0", "-1", "3601"] {
+            #expect(throws: SettingsError("--http-body-timeout must be a number of seconds from 0.1 to 3600, got '\(text)'")) {
+                try ServerSettings.resolve(flags: .init(httpBodyTimeout: text), environment: [:])
+            }
+        }
+        #expect(HTTPTimeouts.secondsText(.seconds(60)) == "60")
+        #expect(HTTPTimeouts.secondsText(.milliseconds(1500)) == "1.5")
     }
 
     @Test func idleTimeoutFromFlagOrEnvironment() throws {

@@ -22,6 +22,8 @@ struct APIError: Error, Equatable {
     static func payloadTooLarge(limit: Int) -> APIError {
         APIError(status: .contentTooLarge, message: "request body larger than \(limit) bytes")
     }
+    /// The request body stopped before its end: the connection closed, or the body deadline passed.
+    static let incompleteBody = APIError(status: .requestTimeout, message: "request body incomplete: the client stopped sending it or took too long")
     static let unsupportedMediaType = APIError(status: .unsupportedMediaType, message: "request body must be JSON (Content-Type: application/json)")
     static func unavailable(_ message: String) -> APIError {
         APIError(status: .serviceUnavailable, message: message, headers: [.retryAfter: "1"])

@@ -77,17 +77,26 @@ struct BankAPI: HTTPResponder {
     // MARK: Checks before the handlers
 
     /// The body, at most 1 MiB (a larger Content-Length is refused before reading anything).
+    /// A body that ends early (the client went away, or `RequestBodyDeadlineHandler` cut it off
+    /// and already answered) is `incompleteBody`: logged as such, not as an unexpected error.
     private func collectBody(_ request: Request) async throws -> ByteBuffer {
         let limit = Self.maximumBodySize
         if let length = request.headers[.contentLength], let size = Int(length), size > limit {
             throw APIError.payloadTooLarge(limit: limit)
         }
         var collected = ByteBuffer()
-        for try await part in request.body {
+        var parts = request.body.makeAsyncIterator()
+        while true {
+            let part: ByteBuffer?
+            do {
+                part = try await parts.next()
+            } catch {
+                throw APIError.incompleteBody
+            }
+            guard let part else { return collected }
             guard collected.readableBytes + part.readableBytes <= limit else { throw APIError.payloadTooLarge(limit: limit) }
             collected.writeImmutableBuffer(part)
         }
-        return collected
     }
 
     /// JSON (`application/json`, `application/<x>+json`, with any parameters) or no content type.

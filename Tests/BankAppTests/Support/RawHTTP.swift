@@ -64,8 +64,10 @@ enum RawHTTP {
     }
 
     /// Sends `request` one byte every `interval` seconds (a slowloris client) until the server
-    /// closes the connection, everything was sent, or `limit` seconds passed.
-    static func trickle(port: Int, _ request: String, interval: TimeInterval, limit: TimeInterval) async throws -> Trickle {
+    /// closes the connection, everything was sent, or `limit` seconds passed. The first
+    /// `atOnce` bytes (the head, say, to trickle only the body) go in one send.
+    static func trickle(port: Int, _ request: String, atOnce: Int = 0, interval: TimeInterval,
+                        limit: TimeInterval) async throws -> Trickle {
         try await withCheckedThrowingContinuation { continuation in
             Thread {
                 continuation.resume(with: Result {
@@ -83,7 +85,14 @@ enum RawHTTP {
                             return errno != EAGAIN && errno != EWOULDBLOCK
                         }
                     }
-                    for byte in Array(request.utf8) {
+                    let bytes = Array(request.utf8)
+                    let prefix = min(atOnce, bytes.count)
+                    if prefix > 0 {
+                        guard bytes[..<prefix].withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == prefix
+                        else { throw Failed(description: "send() failed") }
+                        sent = prefix
+                    }
+                    for byte in bytes[prefix...] {
                         if peerClosed() || Date().timeIntervalSince(start) > limit { break }
                         var b = byte
                         guard send(fd, &b, 1, Int32(MSG_NOSIGNAL)) == 1 else { break }
