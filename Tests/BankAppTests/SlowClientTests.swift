@@ -54,28 +54,50 @@ struct SlowClientTests {
                 let replies: [String] = try await offPool {
                     let fd = try RawHTTP.connectBlocking(port: server.port, timeout: 10)
                     defer { close(fd) }
-                    func send(_ text: Substring) {
-                        let bytes = Array(text.utf8)
-                        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                    }
-                    func receive() -> String {
-                        var chunk = [UInt8](repeating: 0, count: 4096)
-                        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-                        return n > 0 ? String(decoding: chunk[..<n], as: UTF8.self) : ""
-                    }
                     let split = request.utf8.index(request.utf8.startIndex, offsetBy: headLength + 5)
-                    send(request[..<split])
+                    try RawHTTP.sendAll(fd, request[..<split])
                     Thread.sleep(forTimeInterval: 0.6)
-                    send(request[split...])
-                    let first = receive()
+                    try RawHTTP.sendAll(fd, request[split...])
+                    let first = RawHTTP.receive(fd, until: "}")
                     // Past the first request's body deadline: its timer must be gone.
                     Thread.sleep(forTimeInterval: 1.5)
-                    send("GET /ping/ HTTP/1.1\r\nHost: localhost\r\n\r\n")
-                    return [first, receive()]
+                    try RawHTTP.sendAll(fd, "GET /ping/ HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                    return [first, RawHTTP.receive(fd, until: "swift/libpq")]
                 }
                 #expect(replies[0].hasPrefix("HTTP/1.1 200 OK"), "\(replies[0])")
                 #expect(replies[0].hasSuffix(#"{"id": 1, "name": "two chunks"}"#), "\(replies[0])")
                 #expect(replies[1].hasPrefix("HTTP/1.1 200 OK") && replies[1].hasSuffix("swift/libpq"), "\(replies[1])")
+            }
+        }
+    }
+
+    @Test func aPipelinedBodyWaitingBehindAStalledResponseIsNotCutOff() async throws {
+        try await withBankDatabase { url in
+            try await withLiveServer(databaseURL: url, timeouts: Self.bodyTimeouts) { server in
+                // A list far larger than the socket buffers: its response waits on the client.
+                let rows = 300_000
+                _ = try server.sql("INSERT INTO myproject_customers (name) SELECT 'Pipelined customer ' || g FROM generate_series(1, \(rows)) AS g")
+                let (post, headLength) = Self.post("/customer/", body: #"{"name": "after the list"}"#)
+                let received: String = try await offPool {
+                    let fd = try RawHTTP.connectBlocking(port: server.port, timeout: 20, receiveBuffer: 16_384)
+                    defer { close(fd) }
+                    let split = post.utf8.index(post.utf8.startIndex, offsetBy: headLength + 5)
+                    // The list, then a POST whose body is cut in two, and nothing read for longer
+                    // than the body timeout: the server is still writing the list meanwhile.
+                    try RawHTTP.sendAll(fd, "GET /customer/ HTTP/1.1\r\nHost: localhost\r\n\r\n" + post[..<split])
+                    Thread.sleep(forTimeInterval: 2.5)
+                    try RawHTTP.sendAll(fd, post[split...])
+                    return RawHTTP.receive(fd, until: #""name": "after the list"}"#)
+                }
+                let responses = received.components(separatedBy: "HTTP/1.1 ").dropFirst()
+                #expect(responses.count == 2, "\(received.prefix(300)) ... \(received.suffix(300))")
+                #expect(responses.first?.hasPrefix("200 OK") == true)
+                // Chunked: the last row, then the closing bracket and the final empty chunk.
+                let list = responses.first ?? ""
+                #expect(list.contains(#""name": "Pipelined customer \#(rows)"}"#) && list.hasSuffix("\r\n]\r\n0\r\n\r\n"),
+                        "the list was cut short: \(list.suffix(300))")
+                #expect(responses.last?.hasPrefix("200 OK") == true, "\(received.suffix(300))")
+                #expect(try server.count("myproject_customers") == Int64(rows + 1))
             }
         }
     }

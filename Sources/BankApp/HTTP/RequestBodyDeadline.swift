@@ -10,9 +10,10 @@ import NIOHTTPTypes
 /// Sits in each connection's pipeline after HTTP decoding (Hummingbird's
 /// `additionalChannelHandlers`), so it sees whole request parts. A timer exists only while a
 /// request is incomplete at the end of a read: a request that arrives in one read, as nearly
-/// all do, costs two flag checks. The 408 is written only when no response is being written on
-/// the connection (a 404 sent before the body was read, or a keep-alive connection's previous
-/// response still streaming); otherwise the connection is just closed.
+/// all do, costs two flag checks. With pipelined requests the clock starts only once every
+/// earlier response is complete: until then the server itself may not be reading (backpressure
+/// while a long list streams). The 408 is written only when no response is being written on the
+/// connection (a 404 sent before the body was read); otherwise the connection is just closed.
 final class RequestBodyDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -24,7 +25,9 @@ final class RequestBodyDeadlineHandler: ChannelDuplexHandler, RemovableChannelHa
     /// A request head has arrived and its end has not.
     private var requestOpen = false
     private var requestStarted = NIODeadline.uptimeNanoseconds(0)
-    private var requestTarget = ""
+    /// For the log line only (kept as they came: no string is built per request).
+    private var requestMethod = HTTPRequest.Method.get
+    private var requestPath: String?
     /// Request heads received, response heads and ends written (non-informational), on this connection.
     private var requests = 0
     private var responsesStarted = 0
@@ -42,7 +45,8 @@ final class RequestBodyDeadlineHandler: ChannelDuplexHandler, RemovableChannelHa
             requestOpen = true
             requests += 1
             requestStarted = .now()
-            requestTarget = "\(head.method.rawValue) \(head.path ?? "")"
+            requestMethod = head.method
+            requestPath = head.path
         case .body:
             break
         case .end:
@@ -54,12 +58,16 @@ final class RequestBodyDeadlineHandler: ChannelDuplexHandler, RemovableChannelHa
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if requestOpen && timer == nil {
-            timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: requestStarted + limit) { [self] in
-                expire(context: context)
-            }
-        }
+        armIfWaiting(context: context)
         context.fireChannelReadComplete()
+    }
+
+    /// Starts the clock for an incomplete request whose earlier responses are all written.
+    private func armIfWaiting(context: ChannelHandlerContext) {
+        guard requestOpen, timer == nil, responsesEnded >= requests - 1 else { return }
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: requestStarted + limit) { [self] in
+            expire(context: context)
+        }
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -68,6 +76,11 @@ final class RequestBodyDeadlineHandler: ChannelDuplexHandler, RemovableChannelHa
             responsesStarted += 1
         case .end:
             responsesEnded += 1
+            if requestOpen && timer == nil && responsesEnded == requests - 1 {
+                // The previous response is done: the waiting request's clock starts now.
+                requestStarted = max(requestStarted, .now())
+                armIfWaiting(context: context)
+            }
         default:
             break
         }
@@ -89,7 +102,7 @@ final class RequestBodyDeadlineHandler: ChannelDuplexHandler, RemovableChannelHa
         timer = nil
         guard requestOpen, context.channel.isActive else { return }
         let seconds = HTTPTimeouts.secondsText(limit)
-        logger.warning("\(requestTarget): request body not complete after \(seconds) s; connection closed")
+        logger.warning("\(requestMethod.rawValue) \(requestPath ?? ""): request body not complete after \(seconds) s; connection closed")
         // Only when every earlier response is complete and this request's has not begun.
         guard responsesStarted == requests - 1, responsesEnded == responsesStarted else {
             context.close(promise: nil)

@@ -19,11 +19,15 @@ enum RawHTTP {
     struct Failed: Error, CustomStringConvertible { var description: String }
 
     /// A blocking TCP connection to 127.0.0.1:`port` (receive timeout `timeout`); the caller closes it.
-    static func connectBlocking(port: Int, timeout: TimeInterval = 20) throws -> Int32 {
+    /// `receiveBuffer` caps the socket's receive buffer (so a client that stops reading stalls the server's writes soon).
+    static func connectBlocking(port: Int, timeout: TimeInterval = 20, receiveBuffer: Int32? = nil) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failed(description: "socket() failed") }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -33,6 +37,30 @@ enum RawHTTP {
         }
         guard connected == 0 else { close(fd); throw Failed(description: "connect() failed") }
         return fd
+    }
+
+    /// Sends all of `text` on the blocking socket `fd`.
+    static func sendAll(_ fd: Int32, _ text: some StringProtocol) throws {
+        let bytes = Array(text.utf8)
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { throw Failed(description: "send() failed after \(sent) bytes") }
+            sent += n
+        }
+    }
+
+    /// Reads from `fd` until what arrived ends with `suffix`, the server closes, or a receive times out.
+    static func receive(_ fd: Int32, until suffix: String) -> String {
+        var received: [UInt8] = []
+        let end = Array(suffix.utf8)
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while !(received.count >= end.count && received.suffix(end.count).elementsEqual(end)) {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard n > 0 else { break }
+            received.append(contentsOf: chunk[..<n])
+        }
+        return String(decoding: received, as: UTF8.self)
     }
 
     /// Whether the server has closed `fd` (end of file or reset), waiting up to `wait` seconds.
