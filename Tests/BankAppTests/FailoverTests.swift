@@ -48,10 +48,16 @@ struct FailoverTests {
                 try lockWaiters(on: second) > 0
             }
             try await offPool { try second.stop() }  // fast shutdown: every session on it ends now
-            let failed = try await inFlight.value
-            #expect(failed.status == 503, "the request in flight: \(failed.status) \(failed.body)")
-            #expect(failed.headers[.retryAfter] != nil)
-            #expect(failed.body.hasPrefix(#"{"error": "#))
+            // Usually a 503. But the postmaster signals its sessions one after another: when the
+            // lock holder's ends first, the PUT (one round trip) can commit before its own
+            // session is told to end, and then the answer is a true 200. Either way the answer
+            // must match what the second cluster holds (checked in 4, once it is up again).
+            let inFlightAnswer = try await inFlight.value
+            if inFlightAnswer.status != 200 {
+                #expect(inFlightAnswer.status == 503, "the request in flight: \(inFlightAnswer.status) \(inFlightAnswer.body)")
+                #expect(inFlightAnswer.headers[.retryAfter] != nil)
+                #expect(inFlightAnswer.body.hasPrefix(#"{"error": "#))
+            }
 
             // 3. The first comes back: later requests go through it, with no restart of the service.
             try await offPool { try first.start() }
@@ -84,6 +90,8 @@ struct FailoverTests {
             let backID = try #require(ChildHTTPReply(status: back.status, head: "", body: back.body).id)
             #expect(try await server.get("/customer/\(backID)/").status == 200)
             #expect(try names(in: second, id: backID) == ["second again"])
+            #expect(try names(in: second, id: beforeID) == [inFlightAnswer.status == 200 ? "renamed" : "before"],
+                     "the PUT in flight answered \(inFlightAnswer.status)")
         }
     }
 
