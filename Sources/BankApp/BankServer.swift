@@ -86,7 +86,7 @@ public enum BankServer {
             log: RequestLogMiddleware(logger: logger),
             hostCheck: HostCheckMiddleware(allowedHosts: settings.allowedHosts),
             api: BankAPI(service: service, listBatchSize: settings.listBatchSize))
-        let requestLogger = logger
+        let requestLogger = logger  // a constant: the per-connection handler closure is @Sendable
         var serverLogger = Logger(label: "bank.server")
         serverLogger.logLevel = max(settings.logLevel, .notice)
         return Application(
