@@ -9,13 +9,15 @@ import Glibc
 /// Slow or stuck clients: a client trickling its headers and idle keep-alive connections are
 /// closed after the idle timeout, a body trickled within the idle timeout is cut off after the
 /// body timeout, and none of them keeps the server from answering others meanwhile.
-/// (Hang bounds only: no speed is asserted.)
-@Suite("Slow and stuck clients")
+/// (Hang bounds only: no speed is asserted.) One test at a time: they measure short timeouts,
+/// and one's load (a 300,000-row list) must not push another's normal client past them.
+@Suite("Slow and stuck clients", .serialized)
 struct SlowClientTests {
-    static let idle = 1.0
+    static let idle = 2.0
     static var timeouts: HTTPTimeouts { HTTPTimeouts(idle: .milliseconds(Int64(idle * 1000))) }
     /// Each body byte comes well within the idle timeout; the whole body never within `body`.
-    static let bodyTimeouts = HTTPTimeouts(idle: .seconds(20), body: .seconds(1))
+    static let body = 2.0
+    static let bodyTimeouts = HTTPTimeouts(idle: .seconds(20), body: .milliseconds(Int64(body * 1000)))
 
     static func post(_ path: String, body: String) -> (request: String, headLength: Int) {
         let head = "POST \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
@@ -35,13 +37,13 @@ struct SlowClientTests {
                 let result = try await trickled
                 #expect(result.received.hasPrefix("HTTP/1.1 408 Request Timeout\r\n"), "\(result)")
                 #expect(result.received.contains("connection: close") || result.received.contains("Connection: close"), "\(result)")
-                #expect(result.received.hasSuffix(#"{"error": "request body not received within 1 s"}"#), "\(result)")
+                #expect(result.received.hasSuffix(#"{"error": "request body not received within 2 s"}"#), "\(result)")
                 #expect(result.closedByServer, "\(result)")
                 #expect(result.bytesSent < request.utf8.count, "the whole body got through: \(result)")
-                #expect(result.seconds < 1 + 8, "\(result)")
+                #expect(result.seconds < Self.body + 8, "\(result)")
                 // Nothing half-written: only the three normal customers exist.
                 #expect(try server.count("myproject_customers") == 3)
-                #expect(server.logs.lines.contains { $0.contains("POST /customer/: request body not complete after 1 s") })
+                #expect(server.logs.lines.contains { $0.contains("POST /customer/: request body not complete after 2 s") })
                 #expect(!server.logs.lines.contains { $0.hasPrefix("error") }, "\(server.logs.lines)")
             }
         }
@@ -56,11 +58,11 @@ struct SlowClientTests {
                     defer { close(fd) }
                     let split = request.utf8.index(request.utf8.startIndex, offsetBy: headLength + 5)
                     try RawHTTP.sendAll(fd, request[..<split])
-                    Thread.sleep(forTimeInterval: 0.6)
+                    Thread.sleep(forTimeInterval: 0.5)
                     try RawHTTP.sendAll(fd, request[split...])
                     let first = RawHTTP.receive(fd, until: "}")
                     // Past the first request's body deadline: its timer must be gone.
-                    Thread.sleep(forTimeInterval: 1.5)
+                    Thread.sleep(forTimeInterval: Self.body + 0.5)
                     try RawHTTP.sendAll(fd, "GET /ping/ HTTP/1.1\r\nHost: localhost\r\n\r\n")
                     return [first, RawHTTP.receive(fd, until: "swift/libpq")]
                 }
@@ -85,7 +87,7 @@ struct SlowClientTests {
                     // The list, then a POST whose body is cut in two, and nothing read for longer
                     // than the body timeout: the server is still writing the list meanwhile.
                     try RawHTTP.sendAll(fd, "GET /customer/ HTTP/1.1\r\nHost: localhost\r\n\r\n" + post[..<split])
-                    Thread.sleep(forTimeInterval: 2.5)
+                    Thread.sleep(forTimeInterval: Self.body + 1)
                     try RawHTTP.sendAll(fd, post[split...])
                     return RawHTTP.receive(fd, until: #""name": "after the list"}"#)
                 }
@@ -105,11 +107,13 @@ struct SlowClientTests {
     @Test func aRequestAnsweredBeforeItsBodyStillHasItsConnectionClosedAtTheBodyTimeout() async throws {
         try await withBankDatabase { url in
             try await withLiveServer(databaseURL: url, timeouts: Self.bodyTimeouts) { server in
-                // 404 goes out at once; the 408 must not follow it on the same connection.
+                // The 404 goes out at once, before the body; a 408 must not follow it on the same
+                // connection. (On a machine so loaded that the 404 comes after the deadline, the
+                // 408 alone is right: exactly one answer either way.)
                 let (request, headLength) = Self.post("/nowhere/", body: #"{"name": "trickled to nowhere"}"#)
                 let result = try await RawHTTP.trickle(port: server.port, request, atOnce: headLength, interval: 0.2, limit: 15)
-                #expect(result.received.hasPrefix("HTTP/1.1 404 Not Found\r\n"), "\(result)")
-                #expect(!result.received.contains("408"), "\(result)")
+                #expect(result.received.components(separatedBy: "HTTP/1.1 ").count - 1 == 1, "\(result)")
+                #expect(result.received.hasPrefix("HTTP/1.1 404 Not Found\r\n") || result.received.hasPrefix("HTTP/1.1 408 "), "\(result)")
                 #expect(result.closedByServer && result.bytesSent < request.utf8.count, "\(result)")
             }
         }
