@@ -398,12 +398,8 @@ public final class Connection: @unchecked Sendable {
     }
 
     private static func lastError(_ handle: OpaquePointer) -> String {
-        let text = String(cString: PQerrorMessage(handle)).unicodeScalars
-        let isSpace = { (c: Unicode.Scalar) in c.properties.isWhitespace }
-        guard let first = text.firstIndex(where: { !isSpace($0) }), let last = text.lastIndex(where: { !isSpace($0) }) else {
-            return "the connection to the server was lost"
-        }
-        return String(text[first...last])
+        let message = String(cString: PQerrorMessage(handle)).trimmingSpacesAndNewlines()
+        return message.isEmpty ? "the connection to the server was lost" : message
     }
 }
 

@@ -43,13 +43,7 @@ struct FaultTests {
 
     @Test func serverKilledWithSIGKILLUnderLoad() async throws {
         try await withBankDatabase { url in
-            let port = try await offPool { () throws -> Int in
-                let (status, output) = try ChildProcess.run(TestDatabase.packageRoot + "/scripts/free-port", [])
-                guard status == 0, let port = Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-                    throw FaultSetupFailure( "scripts/free-port: \(output)")
-                }
-                return port
-            }
+            let port = try await offPool { try PrivateCluster.freePortForTests() }
             let executable = try Self.manageExecutable()
             @Sendable func startServer() async throws -> ChildProcess {
                 let child = try ChildProcess.spawn(executable, ["runserver", "127.0.0.1:\(port)"], environment: [
@@ -62,7 +56,7 @@ struct FaultTests {
                 }
                 child.kill()
                 _ = try await offPool { child.wait() }
-                throw FaultSetupFailure( "manage runserver did not answer: \(child.output)")
+                throw FaultSetupFailure("manage runserver did not answer: \(child.output)")
             }
             let servers = NIOLockedValueBox<[ChildProcess]>([])
             do {
@@ -92,13 +86,7 @@ struct FaultTests {
     @Test(arguments: [SIGTERM, SIGINT])
     func aSignalStopsTheBuiltServerCleanly(signal: Int32) async throws {
         try await withBankDatabase { url in
-            let port = try await offPool { () throws -> Int in
-                let (status, output) = try ChildProcess.run(TestDatabase.packageRoot + "/scripts/free-port", [])
-                guard status == 0, let port = Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-                    throw FaultSetupFailure("scripts/free-port: \(output)")
-                }
-                return port
-            }
+            let port = try await offPool { try PrivateCluster.freePortForTests() }
             let child = try ChildProcess.spawn(try Self.manageExecutable(), ["runserver", "127.0.0.1:\(port)"], environment: [
                 "DATABASE_URL": url, "LOG_LEVEL": "warning",
             ])
@@ -141,7 +129,7 @@ struct FaultTests {
         where FileManager.default.isExecutableFile(atPath: candidate) {
             return candidate
         }
-        throw FaultSetupFailure( "the manage executable is not built: run `swift build --build-tests` (make test does) first")
+        throw FaultSetupFailure("the manage executable is not built: run `swift build --build-tests` (make test does) first")
     }
 
     // MARK: - Checking the database afterwards
