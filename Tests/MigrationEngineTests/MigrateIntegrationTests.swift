@@ -316,10 +316,12 @@ import TestSupport
             let first = Lines(), second = Lines()
             let errors = Lines()
             let done = DispatchGroup()
-            for (delay, lines) in [(0.0, first), (0.7, second)] {
+            for (waitForHolder, lines) in [(false, first), (true, second)] {
                 done.enter()
                 Thread.detachNewThread {
-                    Thread.sleep(forTimeInterval: delay)
+                    // The second starts once a migrate holds the lock (a fixed delay let them miss
+                    // each other on a loaded machine); 0002's pg_sleep(2) keeps it held meanwhile.
+                    if waitForHolder { waitUntilTheMigrationLockIsHeld(url) }
                     do { try Migrator.migrate(connectionString: url, directory: directory, output: lines.append) }
                     catch { errors.append(String(describing: error)) }
                     done.leave()
@@ -336,6 +338,16 @@ import TestSupport
             #expect(waited.first?.contains { $0.hasPrefix("  Waiting for the migration lock, held by ") } == true)
             #expect(waited.first?.last == "  No migrations to apply.")
             #expect(try history(url) == ["0001_initial", "0002_auto"])
+        }
+    }
+
+    /// Polls (up to 20 s) until django_migrations_lock has a live holder.
+    private func waitUntilTheMigrationLockIsHeld(_ url: String) {
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let held = try? query(url, "SELECT 1 FROM django_migrations_lock WHERE expires > now()")
+            if held?.isEmpty == false { return }
+            Thread.sleep(forTimeInterval: 0.02)
         }
     }
 
