@@ -49,8 +49,10 @@ enum Executor {
             guard let migration = byName[row.name] else {
                 throw MigrationStateError(description: "Migration \(row.app).\(row.name) is applied, but its file \(MakeMigrations.displayPath(directory.appendingPathComponent(row.name + ".sql"))) is missing: restore it.")
             }
-            if migration.checksum != row.checksum {
-                throw MigrationStateError(description: "Migration \(row.app).\(row.name) is applied, but its file \(MakeMigrations.displayPath(directory.appendingPathComponent(migration.fileName))) was edited since (checksum \(row.checksum.prefix(12)) recorded, \(migration.checksum.prefix(12)) now): restore it, and put changes in a new migration.")
+            // No checksum: applied by another tool (the Python app's migrate); the file is trusted
+            // until `migrate` adopts it and records its checksum (`adoptions`).
+            if let recorded = row.checksum, migration.checksum != recorded {
+                throw MigrationStateError(description: "Migration \(row.app).\(row.name) is applied, but its file \(MakeMigrations.displayPath(directory.appendingPathComponent(migration.fileName))) was edited since (checksum \(recorded.prefix(12)) recorded, \(migration.checksum.prefix(12)) now): restore it, and put changes in a new migration.")
             }
         }
         let names = Set(applied.map(\.name))
@@ -59,6 +61,14 @@ enum Executor {
             throw MigrationStateError(description: "Migration \(stray.app).\(stray.name) is applied before its dependency \(stray.app).\(migrations[count].name): the history is inconsistent.")
         }
         return count
+    }
+
+    /// The applied migrations that have no checksum yet: applied by Django under the same app
+    /// and name (the Python tutorial's `python manage.py migrate`). `migrate` records their files'
+    /// checksums, so that from then on an edited file is refused as for any other.
+    static func adoptions(_ migrations: [Migration], applied: [AppliedMigration]) -> [Migration] {
+        let unrecorded = Set(applied.filter { $0.checksum == nil }.map(\.name))
+        return migrations.filter { unrecorded.contains($0.name) }
     }
 
     /// How many migrations the target means applied.

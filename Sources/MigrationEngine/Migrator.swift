@@ -48,17 +48,21 @@ public enum Migrator {
     ///     PostgreSQL, statement by statement on CockroachDB.
     ///   - lockLease: how long the lock row stays ours without a heartbeat (renewed every third
     ///     of it while we work): how soon another `migrate` takes over after this one is killed.
+    ///   - fakeInitial: record the initial migration without running it when its tables are all
+    ///     there already (Django's `--fake-initial`); refuse when only some are, or their columns differ.
     public static func migrate(connectionString: String, directory: URL, to target: MigrationTarget, app: String? = nil,
-                               fake: Bool = false, lockTimeout: Duration = .seconds(600), lockLease: Duration = .seconds(60),
-                               strategy: ExecutionStrategy? = nil, output: (String) -> Void = { _ in }) throws {
+                               fake: Bool = false, fakeInitial: Bool = false, lockTimeout: Duration = .seconds(600),
+                               lockLease: Duration = .seconds(60), strategy: ExecutionStrategy? = nil,
+                               output: (String) -> Void = { _ in }) throws {
         try migrate(connectionString: connectionString, directory: directory, to: target, app: app, fake: fake,
-                    lockTimeout: lockTimeout, lockLease: lockLease, strategy: strategy, hook: Executor.runStatementAsIs, output: output)
+                    fakeInitial: fakeInitial, lockTimeout: lockTimeout, lockLease: lockLease, strategy: strategy,
+                    hook: Executor.runStatementAsIs, output: output)
     }
 
     /// `migrate` with a hook around each statement of a statement-by-statement run (tests inject failures).
     static func migrate(connectionString: String, directory: URL, to target: MigrationTarget, app: String? = nil,
-                        fake: Bool = false, lockTimeout: Duration = .seconds(600), lockLease: Duration = .seconds(60),
-                        strategy: ExecutionStrategy? = nil, hook: Executor.StatementHook,
+                        fake: Bool = false, fakeInitial: Bool = false, lockTimeout: Duration = .seconds(600),
+                        lockLease: Duration = .seconds(60), strategy: ExecutionStrategy? = nil, hook: Executor.StatementHook,
                         output: (String) -> Void = { _ in }) throws {
         let migrations = try MigrationLoader.load(directory: directory)
         let label = try appLabel(migrations, app)
@@ -77,22 +81,55 @@ public enum Migrator {
         try lock.acquire(connection, timeout: lockTimeout, output: output)
         defer { lock.release(connection) }
 
-        let applied = try Recorder(connection: connection).applied(app: label)
+        let recorder = Recorder(connection: connection)
+        let applied = try recorder.applied(app: label)
         let count = try Executor.verify(migrations, applied: applied, directory: directory)
         let steps = Executor.plan(migrations, applied: count, wanted: wanted)
+        // Decided before anything changes: a refusal leaves the database as it was.
+        var fakedInitial = false
+        if fakeInitial, let first = steps.first { fakedInitial = try isSoftApplied(first, of: migrations, on: connection) }
+        try adopt(Executor.adoptions(migrations, applied: applied), recorder: recorder, lock: lock, output: output)
         output("Running migrations:")
         if steps.isEmpty { output("  No migrations to apply.") }
         let strategy = try strategy ?? .for(connection.serverKind())
-        for step in steps {
+        for (index, step) in steps.enumerated() {
             let verb = step.backwards ? "Unapplying" : "Applying"
+            let faked = fake || (index == 0 && fakedInitial)
             do {
-                try Executor.run(step, on: connection, lock: lock, strategy: strategy, fake: fake, hook: hook, output: output)
+                try Executor.run(step, on: connection, lock: lock, strategy: strategy, fake: faked, hook: hook, output: output)
             } catch {
                 output("  \(verb) \(label).\(step.migration.name)... FAILED")
                 throw error
             }
-            output("  \(verb) \(label).\(step.migration.name)... \(fake ? "FAKED" : "OK")")
+            output("  \(verb) \(label).\(step.migration.name)... \(faked ? "FAKED" : "OK")")
         }
+    }
+
+    /// `--fake-initial`: whether the first step applies the app's initial migration and its tables
+    /// are all there. Throws, naming what differs, when they are there only in part.
+    static func isSoftApplied(_ step: MigrationStep, of migrations: [Migration], on connection: Connection) throws -> Bool {
+        guard !step.backwards, step.migration.name == migrations.first?.name else { return false }
+        switch try SoftApplied.check(step.migration, on: connection) {
+        case .notApplied: return false
+        case .applied: return true
+        case .contradicted(let differences):
+            throw MigrationStateError(description: """
+                Cannot fake-apply \(step.migration.app).\(step.migration.name): its tables are not what it creates \
+                (\(differences.joined(separator: "; "))). Nothing was changed. Bring the tables in line or drop them, \
+                then run migrate again.
+                """)
+        }
+    }
+
+    /// Records the checksums of migrations Django applied under the same app and name, saying so once.
+    static func adopt(_ migrations: [Migration], recorder: Recorder, lock: MigrationLock, output: (String) -> Void) throws {
+        guard !migrations.isEmpty else { return }
+        output("Adopting migrations applied by Django (their files' checksums recorded):")
+        _ = try recorder.connection.transaction { c in
+            try lock.confirm(c)
+            for migration in migrations { try Recorder(connection: c).recordChecksum(migration) }
+        }
+        for migration in migrations { output("  \(migration.app).\(migration.name)") }
     }
 
     /// `migrate --plan`: prints the steps toward `target` and their operations, changing nothing.
@@ -118,18 +155,43 @@ public enum Migrator {
 
     /// `showmigrations`: the app, then ` [X] 0001_initial` / ` [ ] 0002_...` per file, and
     /// ` [~] 0002_... (3 of 5 statements applied)` for a statement-by-statement run that stopped midway.
+    ///
+    /// With no `app`, every app in the history too (Django's `auth`, `contenttypes`, ... when the
+    /// Python app shares the database), sorted by label as Django lists them; their rows are shown
+    /// as applied, and never judged against this project's files.
     public static func showMigrations(connectionString: String, directory: URL, app: String? = nil) throws -> [String] {
         let migrations = try MigrationLoader.load(directory: directory)
-        let label = try appLabel(migrations, app)
         let connection = try Connection(connectionString: connectionString)
         defer { connection.close() }
+        let recorder = Recorder(connection: connection)
+        let ours = migrations.first?.app
+        if let app, app != ours {
+            // Another app's history (Django's own apps), read-only.
+            guard let rows = try recorder.appliedByApp()[app] else { _ = try appLabel(migrations, app); return [] }
+            return [app] + rows.map { " [X] \($0.name)" }
+        }
+        if app == nil {
+            var byApp = try recorder.appliedByApp()
+            if let ours { byApp[ours] = nil }
+            let labels = (Array(byApp.keys) + (ours.map { [$0] } ?? [])).sorted()
+            return try labels.flatMap { label in
+                label == ours ? try showMigrations(migrations, app: label, connection: connection)
+                              : [label] + (byApp[label] ?? []).map { " [X] \($0.name)" }
+            }
+        }
+        return try showMigrations(migrations, app: app, connection: connection)
+    }
+
+    /// `showmigrations` for this project's app, whose files are known.
+    static func showMigrations(_ migrations: [Migration], app: String?, connection: Connection) throws -> [String] {
+        let label = try appLabel(migrations, app)
         let applied = try Recorder(connection: connection).applied(app: label)
         let names = Set(applied.map(\.name))
         let progress = try MigrationLock.recordedProgress(connection)
         var lines = [label.isEmpty ? (app ?? "(no app)") : label]
         if migrations.isEmpty { lines.append(" (no migrations)") }
         for migration in migrations {
-            let edited = applied.first { $0.name == migration.name }.map { $0.checksum != migration.checksum } ?? false
+            let edited = applied.first { $0.name == migration.name }.map { $0.checksum.map { $0 != migration.checksum } ?? false } ?? false
             let isApplied = names.contains(migration.name)
             let step = MigrationStep(migration: migration, backwards: isApplied)
             if let progress, let count = Executor.progressCount(progress, key: Executor.progressKey(step)) {
@@ -162,6 +224,12 @@ public enum Migrator {
     /// `check`'s database half: differences between the live schema and the state the applied
     /// migrations describe (one line each; empty when they agree).
     public static func drift(connectionString: String, directory: URL) throws -> [String] {
+        try schemaDifferences(connectionString: connectionString, directory: directory).map(\.description)
+    }
+
+    /// The differences between the live schema and the applied migrations, each with the
+    /// statement that removes it where one safely can.
+    public static func schemaDifferences(connectionString: String, directory: URL) throws -> [SchemaDifference] {
         let migrations = try MigrationLoader.load(directory: directory)
         guard let label = migrations.first?.app else { return [] }
         let connection = try Connection(connectionString: connectionString)
@@ -170,6 +238,38 @@ public enum Migrator {
         let count = try Executor.verify(migrations, applied: applied, directory: directory)
         let state = try MigrationLoader.replay(Array(migrations.prefix(count)), appLabel: label)
         return try SchemaInspector.drift(connection, expected: state)
+    }
+
+    /// `sqlalign`: the SQL that brings the live schema in line with the applied migrations where
+    /// that is safe (widening integer ids, ON DELETE rules, missing indexes and foreign keys), as
+    /// a script for psql; what it cannot mend is listed in comments. On PostgreSQL the script is
+    /// one transaction; on CockroachDB, where schema changes in an explicit transaction are not
+    /// atomic, each statement runs on its own.
+    public static func alignmentSQL(connectionString: String, directory: URL) throws -> String {
+        let differences = try schemaDifferences(connectionString: connectionString, directory: directory)
+        let connection = try Connection(connectionString: connectionString)
+        defer { connection.close() }
+        let kind = try connection.serverKind()
+        return alignmentScript(differences, transactional: kind != .cockroachDB)
+    }
+
+    static func alignmentScript(_ differences: [SchemaDifference], transactional: Bool) -> String {
+        guard !differences.isEmpty else { return "-- The database matches the applied migrations: nothing to align." }
+        // Widen columns before the foreign keys that use them are made again.
+        let fixable = differences.filter { $0.fix != nil }
+            .sorted { ($0.kind == .integerNarrowerThanBigint ? 0 : 1) < ($1.kind == .integerNarrowerThanBigint ? 0 : 1) }
+        var lines: [String] = []
+        for difference in differences where difference.fix == nil {
+            lines.append("-- Cannot align automatically: \(difference.description)")
+        }
+        if fixable.isEmpty { return lines.joined(separator: "\n") }
+        if transactional { lines.append("BEGIN;") }
+        for difference in fixable {
+            lines.append("-- \(difference.description)")
+            lines.append(difference.fix ?? "")
+        }
+        if transactional { lines.append("COMMIT;") }
+        return lines.joined(separator: "\n")
     }
 
     /// The files' app label, checked against the one asked for.

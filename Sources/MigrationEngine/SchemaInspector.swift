@@ -1,82 +1,221 @@
 import Database
 
-/// Compares the live schema (`information_schema`, and `pg_indexes` for index names, which both
-/// servers have) with what a state says it should be: drift, for `manage check`.
+/// One way the live schema differs from what the applied migrations say.
+public struct SchemaDifference: Equatable, Sendable, CustomStringConvertible {
+    public enum Kind: Equatable, Sendable {
+        case tableMissing, tableNotInMigrations
+        case columnMissing, columnNotInMigrations, columnType, nullability
+        /// An integer column where the migrations say BIGINT: what Django's AutoField and its
+        /// foreign keys give on PostgreSQL (on CockroachDB both are INT8).
+        case integerNarrowerThanBigint
+        case indexMissing
+        case foreignKeyMissing, foreignKeyNotInMigrations
+        /// The foreign key is there with another ON DELETE rule: Django 5.2 writes NO ACTION and
+        /// cascades in Python; this service relies on the database's CASCADE.
+        case foreignKeyRule
+    }
+
+    public var kind: Kind
+    public var table: String
+    public var description: String
+    /// The statement that removes the difference, when one safely can (`manage sqlalign`).
+    public var fix: String?
+
+    /// `migrate --fake-initial` records an initial migration only when its tables have the columns
+    /// it creates: these differences mean the tables are something else.
+    var contradictsInitialMigration: Bool {
+        switch kind {
+        case .tableMissing, .columnMissing, .columnNotInMigrations, .columnType, .nullability: true
+        default: false
+        }
+    }
+}
+
+/// Compares the live schema (`information_schema`, and `pg_indexes` for index definitions, which
+/// both servers have) with what a state says it should be: drift, for `manage check`.
+///
+/// Compared by structure, not by name: a database Django built names its constraints with other
+/// hashes, makes ids identity columns rather than sequence defaults, and on PostgreSQL makes its
+/// foreign keys DEFERRABLE. None of that changes what this service reads or writes, so none of it
+/// is reported. Column types, nullability, which columns have indexes and foreign keys, and their
+/// ON DELETE rules do, and are.
 enum SchemaInspector {
-    /// One line per difference; empty when the database matches.
-    static func drift(_ connection: Connection, expected state: ProjectState) throws -> [String] {
+    struct LiveColumn {
+        var type: String
+        var length: Int?
+        var precision: Int?
+        var scale: Int?
+        var nullable: Bool
+    }
+
+    struct LiveForeignKey {
+        var name: String
+        var column: String
+        var targetTable: String
+        var rule: String
+    }
+
+    struct LiveSchema {
+        var columns: [String: [String: LiveColumn]] = [:]
+        /// Each index's key columns, per table (unique constraints included: they are indexes).
+        var indexes: [String: [[String]]] = [:]
+        var foreignKeys: [String: [LiveForeignKey]] = [:]
+    }
+
+    /// The differences, table by table; empty when the database matches.
+    static func drift(_ connection: Connection, expected state: ProjectState, tables only: Set<String>? = nil) throws -> [SchemaDifference] {
+        let live = try read(connection)
         let layout = TableLayout(state)
-        var problems: [String] = []
-        var columns: [String: [String: (type: String, length: Int?, precision: Int?, scale: Int?, nullable: Bool)]] = [:]
+        var differences: [SchemaDifference] = []
+        let tables = layout.tables.values.filter { only?.contains($0.name) ?? true }.sorted { $0.name < $1.name }
+        for table in tables {
+            differences += compare(table, in: layout, with: live)
+        }
+        if only == nil {
+            let expected = Set(layout.tables.values.map(\.name))
+            for name in live.columns.keys.sorted() where name.hasPrefix(state.appLabel + "_") && !expected.contains(name) {
+                differences.append(.init(kind: .tableNotInMigrations, table: name, description: "\(name): table not in the migrations"))
+            }
+        }
+        return differences
+    }
+
+    static func read(_ connection: Connection) throws -> LiveSchema {
+        var live = LiveSchema()
         for row in try connection.execute("""
             SELECT table_name, column_name, data_type, character_maximum_length, numeric_precision, numeric_scale, is_nullable
             FROM information_schema.columns WHERE table_schema = current_schema()
             """) {
-            columns[try row.decode(String.self, at: 0), default: [:]][try row.decode(String.self, at: 1)] = (
-                try row.decode(String.self, at: 2), try row.decode(Int?.self, at: 3), try row.decode(Int?.self, at: 4),
-                try row.decode(Int?.self, at: 5), try row.decode(String.self, at: 6) == "YES")
+            live.columns[try row.decode(String.self, at: 0), default: [:]][try row.decode(String.self, at: 1)] = LiveColumn(
+                type: try row.decode(String.self, at: 2), length: try row.decode(Int?.self, at: 3),
+                precision: try row.decode(Int?.self, at: 4), scale: try row.decode(Int?.self, at: 5),
+                nullable: try row.decode(String.self, at: 6) == "YES")
         }
-        var indexes: [String: Set<String>] = [:]
-        for row in try connection.execute("SELECT tablename, indexname FROM pg_indexes WHERE schemaname = current_schema()") {
-            indexes[try row.decode(String.self, at: 0), default: []].insert(try row.decode(String.self, at: 1))
+        for row in try connection.execute("SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = current_schema()") {
+            live.indexes[try row.decode(String.self, at: 0), default: []].append(indexColumns(try row.decode(String.self, at: 1)))
         }
-        var foreignKeys: [String: [String: String]] = [:]
         for row in try connection.execute("""
-            SELECT tc.table_name, tc.constraint_name, rc.delete_rule
+            SELECT kcu.table_name, tc.constraint_name, kcu.column_name, ccu.table_name, rc.delete_rule
             FROM information_schema.table_constraints tc
+            JOIN information_schema.key_column_usage kcu
+              ON kcu.constraint_schema = tc.constraint_schema AND kcu.constraint_name = tc.constraint_name
+             AND kcu.table_name = tc.table_name
             JOIN information_schema.referential_constraints rc
               ON rc.constraint_schema = tc.constraint_schema AND rc.constraint_name = tc.constraint_name
+            JOIN information_schema.constraint_column_usage ccu
+              ON ccu.constraint_schema = tc.constraint_schema AND ccu.constraint_name = tc.constraint_name
             WHERE tc.table_schema = current_schema() AND tc.constraint_type = 'FOREIGN KEY'
+            ORDER BY 1, 2
             """) {
-            foreignKeys[try row.decode(String.self, at: 0), default: [:]][try row.decode(String.self, at: 1)] = try row.decode(String.self, at: 2)
+            live.foreignKeys[try row.decode(String.self, at: 0), default: []].append(LiveForeignKey(
+                name: try row.decode(String.self, at: 1), column: try row.decode(String.self, at: 2),
+                targetTable: try row.decode(String.self, at: 3), rule: try row.decode(String.self, at: 4)))
         }
+        return live
+    }
 
-        let expectedTables = Set(layout.tables.values.map(\.name))
-        for table in layout.tables.values.sorted(by: { $0.name < $1.name }) {
-            guard let live = columns[table.name] else {
-                problems.append("\(table.name): table missing")
+    /// The key columns of `CREATE [UNIQUE] INDEX name ON table USING btree (a, b DESC)`: a, b.
+    static func indexColumns(_ definition: String) -> [String] {
+        // The first parenthesised group: what follows it (INCLUDE, STORING, WHERE) is not the key.
+        guard let open = definition.firstIndex(of: "(") else { return [] }
+        var depth = 0
+        var close = definition.endIndex
+        for index in definition[open...].indices {
+            if definition[index] == "(" { depth += 1 }
+            if definition[index] == ")" { depth -= 1 }
+            if depth == 0 { close = index; break }
+        }
+        guard close != definition.endIndex else { return [] }
+        return definition[definition.index(after: open)..<close].split(separator: ",").map { part in
+            let name = part.split(separator: " ", omittingEmptySubsequences: true).first.map(String.init) ?? ""
+            return name.hasPrefix("\"") && name.hasSuffix("\"") && name.count >= 2 ? String(name.dropFirst().dropLast()) : name
+        }
+    }
+
+    static func compare(_ table: TableLayout.Table, in layout: TableLayout, with live: LiveSchema) -> [SchemaDifference] {
+        guard let liveColumns = live.columns[table.name] else {
+            return [.init(kind: .tableMissing, table: table.name, description: "\(table.name): table missing")]
+        }
+        var differences = compareColumns(table, liveColumns)
+        let columnName = { (id: String) in table.columns.first { $0.id == id }?.name ?? id }
+        let liveIndexes = live.indexes[table.name] ?? []
+        let wanted = table.indexes.map { ($0.name, $0.columns.map(columnName), $0.unique) }
+            + table.uniqueConstraints.map { ($0.name, $0.columns.map(columnName), true) }
+        for (name, columns, unique) in wanted.sorted(by: { $0.0 < $1.0 }) where !liveIndexes.contains(columns) {
+            let list = columns.map(SQLWriter.quote).joined(separator: ", ")
+            differences.append(.init(
+                kind: .indexMissing, table: table.name,
+                description: "\(table.name): no index on (\(columns.joined(separator: ", "))) (\(name))",
+                fix: unique
+                    ? "ALTER TABLE \(SQLWriter.quote(table.name)) ADD CONSTRAINT \(SQLWriter.quote(name)) UNIQUE (\(list));"
+                    : "CREATE INDEX \(SQLWriter.quote(name)) ON \(SQLWriter.quote(table.name)) (\(list));"))
+        }
+        differences += compareForeignKeys(table, in: layout, live: live.foreignKeys[table.name] ?? [], columnName: columnName)
+        return differences
+    }
+
+    static func compareColumns(_ table: TableLayout.Table, _ live: [String: LiveColumn]) -> [SchemaDifference] {
+        var differences: [SchemaDifference] = []
+        for column in table.columns {
+            let place = "\(table.name).\(column.name)"
+            guard let found = live[column.name] else {
+                differences.append(.init(kind: .columnMissing, table: table.name, description: "\(place): column missing"))
                 continue
             }
-            for column in table.columns {
-                guard let found = live[column.name] else {
-                    problems.append("\(table.name).\(column.name): column missing")
-                    continue
-                }
-                let want = expectedType(column.type)
-                let have = (found.type, found.type == "character varying" ? found.length : nil,
-                            found.type == "numeric" ? found.precision : nil, found.type == "numeric" ? found.scale : nil)
-                if want.0 != have.0 || want.1 != have.1 || want.2 != have.2 || want.3 != have.3 {
-                    problems.append("\(table.name).\(column.name): type \(describe(have)), expected \(describe(want))")
-                }
-                if found.nullable != column.null {
-                    problems.append("\(table.name).\(column.name): \(found.nullable ? "NULL" : "NOT NULL"), expected \(column.null ? "NULL" : "NOT NULL")")
-                }
+            let want = expectedType(column.type)
+            let have = (found.type, found.type == "character varying" ? found.length : nil,
+                        found.type == "numeric" ? found.precision : nil, found.type == "numeric" ? found.scale : nil)
+            if want.0 == "bigint" && have.0 == "integer" {
+                differences.append(.init(
+                    kind: .integerNarrowerThanBigint, table: table.name,
+                    description: "\(place): type integer, expected bigint (Django's AutoField on PostgreSQL; ids stop at 2,147,483,647)",
+                    fix: "ALTER TABLE \(SQLWriter.quote(table.name)) ALTER COLUMN \(SQLWriter.quote(column.name)) TYPE BIGINT;"))
+            } else if want.0 != have.0 || want.1 != have.1 || want.2 != have.2 || want.3 != have.3 {
+                differences.append(.init(kind: .columnType, table: table.name,
+                                         description: "\(place): type \(describe(have)), expected \(describe(want))"))
             }
-            for name in live.keys.sorted() where table.columns.allSatisfy({ $0.name != name }) {
-                problems.append("\(table.name).\(name): column not in the migrations")
-            }
-            let liveIndexes = indexes[table.name] ?? []
-            for name in (table.indexes.map(\.name) + table.uniqueConstraints.map(\.name)).sorted() where !liveIndexes.contains(name) {
-                problems.append("\(table.name): index \(name) missing")
-            }
-            let liveKeys = foreignKeys[table.name] ?? [:]
-            for fk in table.foreignKeys.sorted(by: { $0.name < $1.name }) {
-                guard let rule = liveKeys[fk.name] else {
-                    problems.append("\(table.name): foreign key \(fk.name) missing")
-                    continue
-                }
-                if rule != fk.onDelete.rawValue {
-                    problems.append("\(table.name): foreign key \(fk.name) is ON DELETE \(rule), expected \(fk.onDelete.rawValue)")
-                }
-            }
-            for name in liveKeys.keys.sorted() where !table.foreignKeys.contains(where: { $0.name == name }) {
-                problems.append("\(table.name): foreign key \(name) not in the migrations")
+            if found.nullable != column.null {
+                differences.append(.init(kind: .nullability, table: table.name,
+                                         description: "\(place): \(found.nullable ? "NULL" : "NOT NULL"), expected \(column.null ? "NULL" : "NOT NULL")"))
             }
         }
-        for name in columns.keys.sorted() where name.hasPrefix(state.appLabel + "_") && !expectedTables.contains(name) {
-            problems.append("\(name): table not in the migrations")
+        for name in live.keys.sorted() where table.columns.allSatisfy({ $0.name != name }) {
+            differences.append(.init(kind: .columnNotInMigrations, table: table.name,
+                                     description: "\(table.name).\(name): column not in the migrations"))
         }
-        return problems
+        return differences
+    }
+
+    static func compareForeignKeys(_ table: TableLayout.Table, in layout: TableLayout, live: [LiveForeignKey],
+                                   columnName: (String) -> String) -> [SchemaDifference] {
+        var differences: [SchemaDifference] = []
+        var matched = Set<String>()
+        for fk in table.foreignKeys.sorted(by: { $0.name < $1.name }) {
+            let column = columnName(fk.column)
+            guard let target = layout.tables[fk.target] else { continue }
+            let targetColumn = target.columns.first { $0.id == fk.targetColumn }?.name ?? fk.targetColumn
+            let add = """
+                ALTER TABLE \(SQLWriter.quote(table.name)) ADD CONSTRAINT \(SQLWriter.quote(fk.name)) FOREIGN KEY (\(SQLWriter.quote(column))) \
+                REFERENCES \(SQLWriter.quote(target.name)) (\(SQLWriter.quote(targetColumn))) ON DELETE \(fk.onDelete.rawValue);
+                """
+            guard let found = live.first(where: { $0.column == column && $0.targetTable == target.name }) else {
+                differences.append(.init(kind: .foreignKeyMissing, table: table.name,
+                                         description: "\(table.name).\(column): no foreign key to \(target.name) (\(fk.name))", fix: add))
+                continue
+            }
+            matched.insert(found.name)
+            if found.rule != fk.onDelete.rawValue {
+                differences.append(.init(
+                    kind: .foreignKeyRule, table: table.name,
+                    description: "\(table.name).\(column): foreign key to \(target.name) is ON DELETE \(found.rule), expected \(fk.onDelete.rawValue)",
+                    fix: "ALTER TABLE \(SQLWriter.quote(table.name)) DROP CONSTRAINT \(SQLWriter.quote(found.name));\n" + add))
+            }
+        }
+        for fk in live where !matched.contains(fk.name) {
+            differences.append(.init(kind: .foreignKeyNotInMigrations, table: table.name,
+                                     description: "\(table.name).\(fk.column): foreign key \(fk.name) to \(fk.targetTable) not in the migrations"))
+        }
+        return differences
     }
 
     static func expectedType(_ type: TableLayout.ColumnType) -> (String, Int?, Int?, Int?) {

@@ -34,6 +34,7 @@ struct Manage: AsyncParsableCommand {
             MigrateCommand.self,
             ShowMigrationsCommand.self,
             SQLMigrateCommand.self,
+            SQLAlignCommand.self,
             CheckCommand.self,
             LintCommand.self,
             RunServerCommand.self,

@@ -109,6 +109,9 @@ struct MigrateCommand: ParsableCommand {
     @OptionGroup var directory: MigrationsDirectoryOption
     @Flag(help: "Print the operations that would run; change nothing.") var plan = false
     @Flag(help: "Record the migrations as applied (or unapplied) without running their SQL.") var fake = false
+    @Flag(name: .customLong("fake-initial"),
+          help: "Record the initial migration without running it when all its tables exist already (refused when only some do, or their columns differ).")
+    var fakeInitial = false
     @Option(name: .customLong("lock-timeout"), help: "Seconds to wait for another migrate to finish.") var lockTimeout = 600
     @Option(name: .customLong("lock-lease"),
             help: "Seconds the lock stays ours without a heartbeat: how soon another migrate takes over after this one is killed (default $MIGRATION_LOCK_LEASE or 60).")
@@ -142,7 +145,8 @@ struct MigrateCommand: ParsableCommand {
                 try Migrator.plan(connectionString: databaseURL, directory: directory.url, to: target, app: appLabel, output: writeLine)
             } else {
                 try Migrator.migrate(connectionString: databaseURL, directory: directory.url, to: target, app: appLabel,
-                                     fake: fake, lockTimeout: .seconds(lockTimeout), lockLease: .seconds(leaseSeconds),
+                                     fake: fake, fakeInitial: fakeInitial, lockTimeout: .seconds(lockTimeout),
+                                     lockLease: .seconds(leaseSeconds),
                                      strategy: mode.strategy, output: writeLine)
             }
         } catch {
@@ -157,16 +161,21 @@ struct ShowMigrationsCommand: ParsableCommand {
         abstract: "Lists the migrations and whether each is applied ([X]), not ([ ]), or partly ([~], a statement-by-statement run that stopped midway)."
     )
 
-    @Argument(help: "The app label (only 'myproject').") var appLabels: [String] = []
+    @Argument(help: "App labels (default: every app in the history, Django's own included).") var appLabels: [String] = []
     @OptionGroup var directory: MigrationsDirectoryOption
 
     func run() throws {
-        try checkAppLabels(appLabels)
         try requireDatabase()
         do {
-            for line in try Migrator.showMigrations(connectionString: databaseURL, directory: directory.url, app: appLabels.first) {
-                writeLine(line)
+            for app in appLabels.isEmpty ? [nil] : appLabels.map(Optional.some) {
+                let lines = try Migrator.showMigrations(connectionString: databaseURL, directory: directory.url, app: app)
+                if lines.isEmpty, let app {
+                    throw ValidationError("App '\(app)' could not be found: it has no migrations here and none in the history.")
+                }
+                lines.forEach(writeLine)
             }
+        } catch let error as ValidationError {
+            throw error
         } catch {
             throw commandFailure(error)
         }
@@ -217,10 +226,13 @@ struct CheckCommand: ParsableCommand {
                 problems += pending.map { "  - \($0.description)" }
             }
             if !skipDatabase {
-                let drift = try Migrator.drift(connectionString: databaseURL, directory: directory.url)
+                let drift = try Migrator.schemaDifferences(connectionString: databaseURL, directory: directory.url)
                 if !drift.isEmpty {
                     problems.append("The database schema differs from what the applied migrations describe:")
-                    problems += drift.map { "  - \($0)" }
+                    problems += drift.map { "  - \($0.description)" }
+                    if drift.contains(where: { $0.fix != nil }) {
+                        problems.append("'manage sqlalign' prints the SQL that brings the database in line (review it, then run it with psql).")
+                    }
                 }
                 let unapplied = try Migrator.unappliedMigrations(connectionString: databaseURL, directory: directory.url)
                 if !unapplied.isEmpty {
@@ -235,6 +247,31 @@ struct CheckCommand: ParsableCommand {
         } else {
             for line in problems { Output.standardError(line + "\n") }
             throw ExitCode(1)
+        }
+    }
+}
+
+struct SQLAlignCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sqlalign",
+        abstract: "Prints the SQL that brings the live schema in line with the applied migrations. Runs nothing.",
+        discussion: """
+            For a database another tool built, such as the Python tutorial's Django app: widens integer ids to \
+            BIGINT (PostgreSQL; on CockroachDB they are INT8 already), recreates foreign keys with the ON DELETE \
+            rule the migrations say (Django 5.2 leaves them NO ACTION and cascades in Python), and adds missing \
+            indexes. What it cannot mend is listed as comments. Review the SQL, then run it: \
+            manage sqlalign | psql "$DATABASE_URL". On PostgreSQL it is one transaction.
+            """
+    )
+
+    @OptionGroup var directory: MigrationsDirectoryOption
+
+    func run() throws {
+        try requireDatabase()
+        do {
+            writeLine(try Migrator.alignmentSQL(connectionString: databaseURL, directory: directory.url))
+        } catch {
+            throw commandFailure(error)
         }
     }
 }
