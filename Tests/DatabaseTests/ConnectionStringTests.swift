@@ -1,0 +1,48 @@
+@testable import Database
+import Testing
+
+@Suite struct ConnectionStringTests {
+    @Test func redactsPasswords() {
+        #expect(ConnectionString.redacted("postgresql://django:s3cret@db:26257/bank?sslmode=require")
+                == "postgresql://django:****@db:26257/bank?sslmode=require")
+        #expect(ConnectionString.redacted("postgresql://django@db/bank?password=s3cret&sslmode=disable")
+                == "postgresql://django@db/bank?password=****&sslmode=disable")
+        #expect(ConnectionString.redacted("host=db password='it\\'s secret' user=django")
+                == "host=db password=**** user=django")
+        #expect(ConnectionString.redacted("host=db password = abc user=django") == "host=db password = **** user=django")
+        #expect(ConnectionString.redacted(ConnectionString.tutorialDefault) == ConnectionString.tutorialDefault)
+    }
+
+    @Test func redactionFindsEveryPasswordFormWithoutARegexEngine() {
+        #expect(ConnectionString.redacted("host=db PASSWORD=abc user=django") == "host=db PASSWORD=**** user=django")
+        // An unclosed quote is not a quoted value: up to the next space, as the old expression did.
+        #expect(ConnectionString.redacted("host=db password='abc def") == "host=db password=**** def")
+        #expect(ConnectionString.redacted("password=a password=b") == "password=**** password=****")
+        #expect(ConnectionString.redacted("passwordx=1 password") == "passwordx=1 password")
+        #expect(ConnectionString.redacted("postgresql://u:p%40ss@h/db?password=q&x=1")
+                == "postgresql://u:****@h/db?password=****&x=1")
+    }
+
+    @Test func passwordsAreFoundAsWrittenAndDecoded() {
+        #expect(ConnectionString.passwords(in: "postgresql://u:p%40ss@h/db") == ["p%40ss", "p@ss"])
+        #expect(ConnectionString.passwords(in: "host=h password='it\\'s'") == ["'it\\'s'", "it's"])
+        #expect(ConnectionString.passwords(in: "postgresql://u@h/db") == [])
+        #expect(ConnectionString.percentDecoded("a%20b%C3%A9") == "a bé")
+        #expect(ConnectionString.percentDecoded("50%") == nil)
+        #expect(ConnectionString.percentDecoded("%zz") == nil)
+        #expect(ConnectionString.percentDecoded("%C3") == nil)  // not UTF-8
+    }
+
+    @Test func scrubbingReplacesPasswordsWhateverFollowsThem() {
+        let url = "postgresql://django:s3cret@db/bank"
+        // A combining accent after the password makes another Character, not another password.
+        #expect(ConnectionString.scrub("failed for s3cret\u{301} and s3cret", of: url) == "failed for ****\u{301} and ****")
+        #expect(ConnectionString.scrub("at \(url): refused", of: url) == "at postgresql://django:****@db/bank: refused")
+    }
+
+    @Test func environmentOverridesTheTutorialDefault() {
+        #expect(ConnectionString.fromEnvironment(["DATABASE_URL": "  "]) == ConnectionString.tutorialDefault)
+        #expect(ConnectionString.fromEnvironment([:]) == "postgresql://django@localhost:26257/bank?sslmode=disable")
+        #expect(ConnectionString.fromEnvironment(["DATABASE_URL": "postgresql://x@y/z"]) == "postgresql://x@y/z")
+    }
+}
