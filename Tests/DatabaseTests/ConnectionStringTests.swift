@@ -1,5 +1,6 @@
 @testable import Database
 import Testing
+import TestSupport
 
 @Suite struct ConnectionStringTests {
     @Test func redactsPasswords() {
@@ -44,5 +45,20 @@ import Testing
         #expect(ConnectionString.fromEnvironment(["DATABASE_URL": "  "]) == ConnectionString.tutorialDefault)
         #expect(ConnectionString.fromEnvironment([:]) == "postgresql://django@localhost:26257/bank?sslmode=disable")
         #expect(ConnectionString.fromEnvironment(["DATABASE_URL": "postgresql://x@y/z"]) == "postgresql://x@y/z")
+    }
+
+    /// `replacingBytes` (for passwords here, for SQL quoting in MigrationEngine) replaces every
+    /// occurrence as a scalar-by-scalar replacement would: a combining mark after the target
+    /// does not hide it.
+    @Test func replacingBytesIsAScalarReplacement() {
+        let replacements = [("\"", "\"\""), ("'", "''"), ("''", "'"), ("\n", "\n  "), ("e\u{301}", "E"), ("\u{1F600}", "")]
+        for text in AwkwardText.samples {
+            for (target, replacement) in replacements {
+                #expect(AwkwardText.same(text.replacingBytes(target, with: replacement), AwkwardText.scalarReplace(text, target, replacement)),
+                        "\(text.debugDescription): \(target.debugDescription) -> \(replacement.debugDescription)")
+            }
+        }
+        #expect("abc".replacingBytes("", with: "x") == "abc")
+        #expect("a".replacingBytes("abc", with: "x") == "a")
     }
 }
