@@ -62,4 +62,10 @@ struct SettingsTests {
             }
         }
     }
+
+    /// The start-up refusal of `manage runserver` and `migrate`: the URL redacted, the reason on one line.
+    @Test func aConnectionFailureIsOneRedactedLine() {
+        let line = ServerSettings.connectionFailure(DatabaseError.connection("x\ny"), databaseURL: "postgresql://u:Sekr3tPw@h/db")
+        #expect(line == "cannot connect to the database at postgresql://u:****@h/db: x; y")
+    }
 }
