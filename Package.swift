@@ -89,6 +89,9 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Database"], path: "Tests/TestSupport"),
         .testTarget(name: "DatabaseTests", dependencies: ["Database", "TestSupport"]),
         .testTarget(name: "MigrationEngineTests", dependencies: ["MigrationEngine", "Database", "TestSupport"]),
+        // `manage` itself, run as a child process: the binary `swift build --build-tests` builds
+        // next to the test bundle (not a dependency: the tests run the executable, not its code).
+        .testTarget(name: "ManageTests", dependencies: ["Database", "TestSupport"]),
         .testTarget(
             name: "BankAppTests",
             dependencies: [
