@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 LISTEN ?= 0.0.0.0:8000
 
-.PHONY: run test fuzz deps build release devdb-start devdb-stop clean bench bench-micro
+.PHONY: run test test-unit fuzz deps build release devdb-start devdb-stop clean bench bench-micro
 
 ## make run: install, build, start a local database unless one answers, migrate, serve on 0.0.0.0:8000
 run: deps build
@@ -11,6 +11,10 @@ run: deps build
 ## make test: a fresh PostgreSQL on a free port, every test, the cluster removed afterwards
 test: deps
 	scripts/test
+
+## make test-unit: only the suites that need no database (no PostgreSQL started); scripts/test-unit lists the others
+test-unit: deps
+	scripts/test-unit
 
 ## make bench: the API under load (wrk) beside pgbench's ceiling for the same SQL, then the micro-benchmarks; JSON in bench-results/
 bench:

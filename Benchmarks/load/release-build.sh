@@ -2,14 +2,13 @@
 # the benchmark measures, as one function. Each flag is there for the server's memory:
 #   --static-swift-stdlib           the Swift runtime and Foundation linked in: only what is used,
 #                                   far fewer symbols for the dynamic linker to bind
-#                                   (idle RSS 38.5 -> 27.9 MB, peak 43.1 -> 32.4 MB)
 #   -function-sections (Swift, C)   every function in its own section, so that the linker can
 #                                   place them in any order...
 #   --symbol-ordering-file          ...and puts the functions the server runs (Benchmarks/manage.order.gz,
 #                                   made by Benchmarks/load/profile-order) together at the start of
 #                                   .text: a page of code touched maps its 64 KB neighbourhood too
-#                                   (the kernel's fault-around), so scattered code kept most of the
-#                                   15 MB .text resident
+#                                   (the kernel's fault-around), so scattered code kept most of
+#                                   .text resident
 # Package.swift adds the link flags of every release build (lld, packed relocations, no exported
 # symbols). Usage: release_build SCRATCH_PATH
 release_build() {

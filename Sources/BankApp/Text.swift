@@ -1,6 +1,6 @@
 /// Number formatting without Foundation's `String(format:)` (the server links FoundationEssentials
-/// only: full Foundation and its ICU data cost about 14 MB of resident memory). Trimming is
-/// Database's `trimmingSpaces()`.
+/// only: full Foundation and its ICU data would stay resident for the server's whole life; the
+/// README's performance section has the figure). Trimming is Database's `trimmingSpaces()`.
 
 /// `value` with one decimal (`3.14159` → `"3.1"`), as `String(format: "%.1f")` gives it.
 func oneDecimal(_ value: Double) -> String {

@@ -6,8 +6,8 @@ import Dispatch
 ///
 /// Not `@main` on the command itself: an async `@main` parks the main thread with
 /// `dispatch_main()`, which ends it with `pthread_exit`, and that unwinds its stack through
-/// every unwind table of the binary (about 1 MB of `.eh_frame` pages resident for the server's
-/// whole life). Nothing here runs on the main actor, so the main thread can simply wait.
+/// every unwind table of the binary (`.eh_frame` pages then resident for the server's whole
+/// life). Nothing here runs on the main actor, so the main thread can simply wait.
 @main
 enum ManageMain {
     static func main() {

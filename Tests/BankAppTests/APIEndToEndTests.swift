@@ -5,7 +5,7 @@ import Hummingbird
 import NIOCore
 import Testing
 
-/// Every endpoint of API.md over real HTTP, against the real server and a fresh PostgreSQL
+/// Every endpoint of docs/API.md over real HTTP, against the real server and a fresh PostgreSQL
 /// database per test.
 @Suite("API end to end")
 struct APIEndToEndTests {
@@ -269,6 +269,23 @@ struct APIEndToEndTests {
                 #expect(item.headers[.contentLength] == String(#"{"id": \#(c), "name": "Carl"}"#.utf8.count))
                 #expect(try await server.request(.head, "/customer/999/").status == 404)
                 #expect(try await server.request(.head, "/customer/abc/").status == 400)
+            }
+        }
+    }
+
+    /// The OpenAPI document as OpenAPITests checked it, served byte for byte.
+    @Test func servedAtOpenAPIJSON() async throws {
+        try await withBankDatabase { url in
+            try await withLiveServer(databaseURL: url) { server in
+                let reply = try await server.get("/openapi.json")
+                #expect(reply.status == 200)
+                #expect(reply.headers[.contentType] == "application/json")
+                #expect(reply.bodyBytes == OpenAPIDocument.bytes)
+                #expect(try await server.get("/openapi.json/").status == 200)
+                let head = try await server.request(.head, "/openapi.json")
+                #expect(head.status == 200 && head.body.isEmpty)
+                let post = try await server.post("/openapi.json", "{}")
+                #expect(post.status == 405 && post.headers[.allow] == "GET, HEAD")
             }
         }
     }

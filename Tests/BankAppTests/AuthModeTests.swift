@@ -166,30 +166,6 @@ struct AuthModeTests {
             #expect(!run.output.contains("n0where-pw"))
         }
     }
-
-    // MARK: - redaction without a server
-
-    @Test func connectionStringsAndLibpqMessagesAreRedacted() throws {
-        #expect(ConnectionString.redacted("postgresql://django:pw@h1:1,h2:2/bank?sslmode=disable")
-                == "postgresql://django:****@h1:1,h2:2/bank?sslmode=disable")
-        #expect(ConnectionString.redacted("postgresql://django@h/bank?password=pw&sslmode=require")
-                == "postgresql://django@h/bank?password=****&sslmode=require")
-        #expect(ConnectionString.redacted("host=h password='p w' user=django") == "host=h password=**** user=django")
-        #expect(ConnectionString.passwords(in: "postgresql://django:a%40b@h/bank").contains("a@b"))
-        #expect(ConnectionString.scrub(#"bad token: "a%40b", again a@b"#, of: "postgresql://django:a%40b@h/bank")
-                == #"bad token: "****", again ****"#)
-        #expect(ConnectionString.oneLine("connection to server at \"h\" failed: FATAL:  no\n\tIs it running?\n", of: "")
-                == #"connection to server at "h" failed: FATAL: no; Is it running?"#)
-        // libpq's own message, which quotes the undecodable piece (the password), comes out scrubbed.
-        #expect {
-            _ = try Connection(connectionString: "postgresql://django:Sekr3tPw%zz@127.0.0.1:1/bank")
-        } throws: { error in
-            let text = String(describing: error)
-            return text.contains("percent-encoded") && !text.contains("Sekr3tPw")
-        }
-        let line = ServerSettings.connectionFailure(DatabaseError.connection("x\ny"), databaseURL: "postgresql://u:Sekr3tPw@h/db")
-        #expect(line == "cannot connect to the database at postgresql://u:****@h/db: x; y")
-    }
 }
 
 /// `manage <command>` refused to start: a non-zero exit, exactly one line of output,

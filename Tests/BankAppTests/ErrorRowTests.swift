@@ -5,7 +5,7 @@ import Hummingbird
 import NIOCore
 import Testing
 
-/// Each error row of API.md, and the settled order when several apply.
+/// Each error row of docs/API.md, and the settled order when several apply.
 @Suite("Error rows and their precedence")
 struct ErrorRowTests {
     func expectError(_ reply: LiveServer.Reply, _ status: Int, _ note: String,

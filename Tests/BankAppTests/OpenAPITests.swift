@@ -4,7 +4,9 @@ import Hummingbird
 import Testing
 import TestSupport
 
-/// The OpenAPI document (Sources/BankApp/OpenAPI/openapi.json) and the router agree.
+/// The OpenAPI document (Sources/BankApp/OpenAPI/openapi.json), the router and the contract
+/// (docs/API.md) agree. No server and no database: the document served at `/openapi.json` is
+/// checked in APIEndToEndTests.
 ///
 /// How they are compared: the document lists each path once, in its canonical form (with the
 /// trailing slash, `{id}` for the id); the route table is `Route.all` with `Route.template`.
@@ -86,19 +88,37 @@ struct OpenAPITests {
         }
     }
 
-    @Test func servedAtOpenAPIJSON() async throws {
-        try await withBankDatabase { url in
-            try await withLiveServer(databaseURL: url) { server in
-                let reply = try await server.get("/openapi.json")
-                #expect(reply.status == 200)
-                #expect(reply.headers[.contentType] == "application/json")
-                #expect(reply.bodyBytes == OpenAPIDocument.bytes)
-                #expect(try await server.get("/openapi.json/").status == 200)
-                let head = try await server.request(.head, "/openapi.json")
-                #expect(head.status == 200 && head.body.isEmpty)
-                let post = try await server.post("/openapi.json", "{}")
-                #expect(post.status == 405 && post.headers[.allow] == "GET, HEAD")
-            }
+    /// The (METHOD, path) pairs of docs/API.md's endpoint table: its rows are
+    /// `| METHOD | \`/path/\` | ...`, with `<id>` where the OpenAPI document writes `{id}`.
+    static func contractEndpoints() throws -> Set<String> {
+        let text = try String(contentsOfFile: TestDatabase.packageRoot + "/docs/API.md", encoding: .utf8)
+        let section = try #require(text.components(separatedBy: "\n## Endpoints\n").dropFirst().first, "docs/API.md has no Endpoints section")
+        let table = section.components(separatedBy: "\n## ")[0]
+        var endpoints: Set<String> = []
+        for line in table.split(separator: "\n") where line.hasPrefix("|") {
+            let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count > 2, httpMethods.contains(cells[1].lowercased()) else { continue }
+            #expect(cells[2].hasPrefix("`") && cells[2].hasSuffix("`"), "docs/API.md: path not in backticks: \(line)")
+            let path = cells[2].trimmingCharacters(in: CharacterSet(charactersIn: "`")).replacingOccurrences(of: "<id>", with: "{id}")
+            let endpoint = "\(cells[1].uppercased()) \(path)"
+            #expect(endpoints.insert(endpoint).inserted, "docs/API.md lists \(endpoint) twice")
         }
+        return endpoints
+    }
+
+    /// The contract a person reads (docs/API.md) and the one the fuzzer and clients read (the
+    /// OpenAPI document) name the same routes; `everyRouteIsDocumentedAndNothingElse` ties the
+    /// latter to the router.
+    @Test func theContractDocumentListsTheSameEndpoints() throws {
+        let paths = try #require(try Self.document()["paths"] as? [String: [String: Any]])
+        let documented = Set(paths.flatMap { template, item in
+            item.keys.filter { Self.httpMethods.contains($0) }.map { "\($0.uppercased()) \(template)" }
+        })
+        let contract = try Self.contractEndpoints()
+        #expect(contract.count >= 10, "docs/API.md's endpoint table was not found or not read: \(contract)")
+        #expect(contract == documented, """
+            in docs/API.md only: \(contract.subtracting(documented).sorted()); \
+            in the OpenAPI document only: \(documented.subtracting(contract).sorted())
+            """)
     }
 }

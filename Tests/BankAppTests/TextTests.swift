@@ -1,16 +1,9 @@
-import Database
 @testable import BankApp
 import Testing
 
-/// The small text helpers that replaced Foundation's in the server.
+/// The small text helpers that replaced Foundation's in the server (Text.swift, the banner's
+/// date). Trimming is Database's, tested in DatabaseTests (WhitespaceTests).
 @Suite struct TextTests {
-    @Test func trimmingSpacesAsFoundationsWhitespaces() {
-        #expect("  a b \t".trimmingSpaces() == "a b")
-        #expect("\u{00A0}x\u{3000}".trimmingSpaces() == "x")
-        #expect(" \t ".trimmingSpaces() == "")
-        #expect("\nx\n".trimmingSpaces() == "\nx\n")  // newlines are not spaces
-    }
-
     @Test func oneDecimalAsPercentPointOneF() {
         #expect(oneDecimal(3.14159) == "3.1")
         #expect(oneDecimal(0.04) == "0.0")

@@ -6,8 +6,9 @@ import NIOCore
 /// The API's request handling: the contract's checks in its order of precedence, then one
 /// thin handler per endpoint over `BankService`.
 ///
-/// Order (API.md, "Edge cases, settled"): Host 400 (HostCheckMiddleware, before this), unknown
-/// path 404, 405 with Allow, 413, 415, malformed body 400, bad id in the path 400, missing row 404.
+/// Order (docs/API.md, "Edge cases, settled"): Host 400 (HostCheckMiddleware, before this),
+/// unknown path 404, 405 with Allow, 413 (or 408, body incomplete), 415, malformed body 400,
+/// bad id in the path 400, missing row 404.
 struct BankAPI: HTTPResponder {
     typealias Context = BankRequestContext
 

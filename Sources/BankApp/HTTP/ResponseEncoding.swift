@@ -1,7 +1,7 @@
 import Hummingbird
 import NIOCore
 
-/// The JSON of each record, in the contract's key order and Django's spacing.
+/// The JSON of each record, in the key order of the contract (docs/API.md) and Django's spacing.
 protocol JSONRepresentable {
     func write(to writer: inout JSONWriter)
 }

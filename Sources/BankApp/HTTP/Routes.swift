@@ -2,12 +2,12 @@ import Hummingbird
 
 /// The API's paths and the methods each takes.
 ///
-/// A small hand-written table rather than Hummingbird's `Router`: the contract fixes an order
-/// of errors (unknown path 404 before 405 with `Allow`, before 413/415, before a malformed
-/// body, before a bad id in the path), and paths work with and without the trailing slash. A
-/// path like `/customer/abc/` must match the item route and fail later with 400, and a method
-/// the path does not take must be 405, not 404: simpler to state directly than to bend a
-/// general router into it.
+/// A small hand-written table rather than Hummingbird's `Router`: the contract (docs/API.md)
+/// fixes an order of errors (unknown path 404 before 405 with `Allow`, before 413/415, before
+/// a malformed body, before a bad id in the path), and paths work with and without the
+/// trailing slash. A path like `/customer/abc/` must match the item route and fail later with
+/// 400, and a method the path does not take must be 405, not 404: simpler to state directly
+/// than to bend a general router into it.
 enum Resource: String, Sendable, CaseIterable {
     case customer, product, order
 }
