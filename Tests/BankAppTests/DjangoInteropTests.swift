@@ -32,10 +32,7 @@ import TestSupport
 
     /// This project's `manage ...`, on `url`, with the committed migrations.
     static func manage(_ url: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let manage = try FaultTests.manageExecutable()
-        return try await offPool {
-            try ChildProcess.run(manage, arguments, environment: ["DATABASE_URL": url, "MIGRATIONS_DIR": migrations])
-        }
+        try await offPool { try ManageExecutable.run(arguments, databaseURL: url, environment: ["MIGRATIONS_DIR": migrations]) }
     }
 
     /// The Django ORM, as a user of the tutorial would use it in `manage.py shell`.
@@ -178,7 +175,7 @@ import TestSupport
     /// `manage runserver` on a free port, for `body`.
     static func withServer(_ url: String, _ body: (Int) async throws -> Void) async throws {
         let port = try await offPool { try PrivateCluster.freePortForTests() }
-        let server = try ChildProcess.spawn(try FaultTests.manageExecutable(), ["runserver", "127.0.0.1:\(port)"], environment: [
+        let server = try ChildProcess.spawn(try ManageExecutable.path(), ["runserver", "127.0.0.1:\(port)"], environment: [
             "DATABASE_URL": url, "MIGRATIONS_DIR": migrations, "LOG_LEVEL": "warning",
         ])
         defer { FaultTests.stop([server]) }

@@ -44,7 +44,7 @@ struct FaultTests {
     @Test func serverKilledWithSIGKILLUnderLoad() async throws {
         try await withBankDatabase { url in
             let port = try await offPool { try PrivateCluster.freePortForTests() }
-            let executable = try Self.manageExecutable()
+            let executable = try ManageExecutable.path()
             @Sendable func startServer() async throws -> ChildProcess {
                 let child = try ChildProcess.spawn(executable, ["runserver", "127.0.0.1:\(port)"], environment: [
                     "DATABASE_URL": url, "LOG_LEVEL": "warning",
@@ -87,7 +87,7 @@ struct FaultTests {
     func aSignalStopsTheBuiltServerCleanly(signal: Int32) async throws {
         try await withBankDatabase { url in
             let port = try await offPool { try PrivateCluster.freePortForTests() }
-            let child = try ChildProcess.spawn(try Self.manageExecutable(), ["runserver", "127.0.0.1:\(port)"], environment: [
+            let child = try ChildProcess.spawn(try ManageExecutable.path(), ["runserver", "127.0.0.1:\(port)"], environment: [
                 "DATABASE_URL": url, "LOG_LEVEL": "warning",
             ])
             defer { try? FileManager.default.removeItem(atPath: child.outputPath) }
@@ -119,17 +119,6 @@ struct FaultTests {
             }
             try? FileManager.default.removeItem(atPath: server.outputPath)
         }
-    }
-
-    /// The `manage` executable: next to the test bundle (same build folder), else .build/debug
-    /// (as StatementModeTests finds it).
-    static func manageExecutable() throws -> String {
-        let bundleFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [bundleFolder.appendingPathComponent("manage").path, TestDatabase.packageRoot + "/.build/debug/manage"]
-        where FileManager.default.isExecutableFile(atPath: candidate) {
-            return candidate
-        }
-        throw FaultSetupFailure("the manage executable is not built: run `swift build --build-tests` (make test does) first")
     }
 
     // MARK: - Checking the database afterwards

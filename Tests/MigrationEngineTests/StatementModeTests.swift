@@ -196,20 +196,6 @@ import Glibc
 
     // MARK: - SIGKILL during a long migration
 
-    /// The `manage` executable: next to the test bundle (same build folder), else .build/debug.
-    static func manageExecutable() throws -> URL {
-        let bundleFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [bundleFolder.appendingPathComponent("manage"),
-                          URL(fileURLWithPath: TestDatabase.packageRoot + "/.build/debug/manage")]
-        where FileManager.default.isExecutableFile(atPath: candidate.path) {
-            return candidate
-        }
-        struct NotBuilt: Error, CustomStringConvertible {
-            var description: String { "the manage executable is not built: run `swift build --build-tests` (make test does) or `swift build --product manage` first" }
-        }
-        throw NotBuilt()
-    }
-
     /// A subprocess's stdout and stderr, read once it has exited.
     final class Output: @unchecked Sendable {
         var pipe = Pipe()
@@ -221,7 +207,7 @@ import Glibc
 
     func startManage(_ arguments: [String], url: String, output: Output) throws -> Process {
         let process = Process()
-        process.executableURL = try Self.manageExecutable()
+        process.executableURL = URL(fileURLWithPath: try ManageExecutable.path())
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = url
