@@ -36,7 +36,8 @@ public struct RetryPolicy: Sendable, Equatable {
 
 /// What to do after an attempt of a transaction failed.
 enum RetryDecision: Equatable {
-    /// Nothing was committed: roll back, wait, run the whole transaction again.
+    /// Nothing was committed: roll back, wait, run the whole transaction again (a conflict, or a
+    /// prepared statement gone stale mid-transaction: prepared again in the next attempt).
     case retry
     /// Nothing was committed, but the connection is gone: retry on a new connection.
     case retryOnNewConnection
@@ -54,7 +55,7 @@ extension RetryDecision {
         switch error {
         case DatabaseError.server(let serverError):
             if serverError.isAmbiguousResult { return .outcomeUnknown }
-            if serverError.isSerializationFailure { return .retry }
+            if serverError.isSerializationFailure || serverError.isStalePreparedStatement { return .retry }
             return .fail
         case DatabaseError.connection:
             return phase == .commit ? .outcomeUnknown : .retryOnNewConnection
