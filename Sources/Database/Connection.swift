@@ -22,6 +22,10 @@ public final class Connection: @unchecked Sendable {
     /// SQL text to prepared statement name, for statements this connection has prepared.
     private var preparedStatements: [String: String] = [:]
     private static let preparedStatementLimit = 512
+    /// The number in the name of the statement prepared last.
+    private var lastStatementNumber = 0
+    /// Why the connection was closed, when it was not the caller's doing (for messages).
+    private var closedBecause: String?
     private var cachedServerKind: ServerKind?
     /// A BEGIN not sent yet: it goes with the next statement, in one round trip (libpq pipeline
     /// mode), instead of costing a round trip of its own. See `beginLazily`.
@@ -68,6 +72,12 @@ public final class Connection: @unchecked Sendable {
         handle = nil
         pendingBegin = nil
         preparedStatements.removeAll()
+    }
+
+    /// Closes a connection that cannot go on (a pipeline's answers were left unread).
+    func close(because reason: String) {
+        close()
+        closedBecause = reason
     }
 
     /// Drops the connection and opens it again with the same settings (libpq's `PQreset`).
@@ -131,30 +141,58 @@ public final class Connection: @unchecked Sendable {
     /// and the prepared form reused on this connection afterwards.
     @discardableResult
     public func execute(_ sql: String, _ parameters: [any SQLEncodable] = []) throws -> QueryResult {
+        try execute(sql, texts: parameters.map { $0.sqlValue.text })
+    }
+
+    /// `execute` with the parameters in libpq's text format. A prepared statement the server lost
+    /// or must plan again is prepared again and the statement rerun, when nothing else ran in the
+    /// transaction it failed: it ran on its own, or right after the BEGIN sent with it. Otherwise
+    /// the error is thrown (the statement is prepared again on next use, and the retry wrapper
+    /// reruns the whole transaction).
+    func execute(_ sql: String, texts: [String?]) throws -> QueryResult {
         let handle = try liveHandle()
-        let texts = parameters.map { $0.sqlValue.text }
-        if let begin = pendingBegin, let name = preparedStatements[sql] {
-            pendingBegin = nil
-            return try runPipelined(handle, begin: begin, name: name, texts)
-        }
-        try flushPendingBegin(handle)
-        if let name = preparedStatements[sql] {
-            do {
-                return try runPrepared(handle, name: name, texts)
-            } catch let DatabaseError.server(error) where error.sqlState == "26000" {
-                // The server forgot it (DISCARD ALL, a pooler in between): prepare again.
-                preparedStatements[sql] = nil
+        let begin = pendingBegin
+        do {
+            return try executeOnce(handle, sql, texts)
+        } catch let DatabaseError.server(error) where error.isStalePreparedStatement {
+            forgetPrepared(sql, after: error)
+            guard begin != nil || transactionStatus == .idle else { throw DatabaseError.server(error) }
+            if begin != nil {
+                rollbackQuietly()
+                pendingBegin = begin
             }
+            return try executeOnce(try liveHandle(), sql, texts)
         }
-        if preparedStatements.count >= Connection.preparedStatementLimit {
-            return try check(withCStrings(texts) { values in
-                PQexecParams(handle, sql, Int32(values.count), nil, values, nil, nil, 0)
-            }, handle)
+    }
+
+    /// Prepares `sql` if it is new, then runs it; a pending BEGIN goes with it in one round trip.
+    private func executeOnce(_ handle: OpaquePointer, _ sql: String, _ texts: [String?]) throws -> QueryResult {
+        let statement = Statement(sql: sql, name: try preparedName(handle, sql, parameterCount: texts.count), parameters: texts)
+        guard let begin = pendingBegin else { return try runAlone(handle, statement) }
+        pendingBegin = nil
+        guard let answers = pipeline(handle, [.text(begin), .statement(statement)]) else {
+            _ = try check(PQexec(handle, begin))
+            return try runAlone(handle, statement)
         }
-        let name = "s\(preparedStatements.count + 1)"
-        _ = try check(PQprepare(handle, name, sql, Int32(texts.count), nil), handle)
-        preparedStatements[sql] = name
-        return try runPrepared(handle, name: name, texts)
+        guard let beginAnswer = answers.first(0), let answer = answers.first(1) else {
+            throw DatabaseError.connection(lostMessage)
+        }
+        // BEGIN's error is the one that counts: the server skipped the statement after it.
+        if let failure = failure(of: beginAnswer) { throw failure }
+        if PQresultStatus(answer) == PGRES_PIPELINE_ABORTED {
+            throw DatabaseError.connection("the statement was skipped by the server")
+        }
+        if let failure = failure(of: answer) { throw failure }
+        return answers.detach(1, answer)
+    }
+
+    private func runAlone(_ handle: OpaquePointer, _ statement: Statement) throws -> QueryResult {
+        try check(withCStrings(statement.parameters) { values in
+            if let name = statement.name {
+                return PQexecPrepared(handle, name, Int32(values.count), values, nil, nil, 0)
+            }
+            return PQexecParams(handle, statement.sql, Int32(values.count), nil, values, nil, nil, 0)
+        })
     }
 
     /// Runs SQL text as-is through the simple query protocol: no parameters, several statements
@@ -163,13 +201,12 @@ public final class Connection: @unchecked Sendable {
     public func run(_ sql: String) throws -> QueryResult {
         let handle = try liveHandle()
         try flushPendingBegin(handle)
-        return try check(PQexec(handle, sql), handle)
+        return try check(PQexec(handle, sql))
     }
 
-    /// Starts a transaction whose BEGIN travels with the first statement: `execute` of a statement
-    /// already prepared on this connection sends both in one round trip (pipeline mode); anything
-    /// else sends the BEGIN first, as `run` would. Until then `transactionStatus` says
-    /// `.inTransaction`, and a rollback just forgets the BEGIN.
+    /// Starts a transaction whose BEGIN travels with the first statement: `execute` sends both in
+    /// one round trip (pipeline mode); `run` sends the BEGIN first. Until then
+    /// `transactionStatus` says `.inTransaction`, and a rollback just forgets the BEGIN.
     func beginLazily(_ statement: String) throws {
         let handle = try liveHandle()
         try flushPendingBegin(handle)
@@ -186,70 +223,69 @@ public final class Connection: @unchecked Sendable {
     private func flushPendingBegin(_ handle: OpaquePointer) throws {
         guard let begin = pendingBegin else { return }
         pendingBegin = nil
-        _ = try check(PQexec(handle, begin), handle)
-    }
-
-    /// BEGIN and a prepared statement in one round trip: pipeline mode, both sent, one sync, the
-    /// results read in order. A failed BEGIN fails the statement too (the server skips it).
-    private func runPipelined(_ handle: OpaquePointer, begin: String, name: String, _ texts: [String?]) throws -> QueryResult {
-        guard PQenterPipelineMode(handle) == 1 else {
-            _ = try check(PQexec(handle, begin), handle)
-            return try runPrepared(handle, name: name, texts)
-        }
-        let sent = PQsendQueryParams(handle, begin, 0, nil, nil, nil, nil, 0) == 1
-            && withCStrings(texts, { values in PQsendQueryPrepared(handle, name, Int32(values.count), values, nil, nil, 0) }) == 1
-            && PQpipelineSync(handle) == 1
-        // Every result up to the sync, in order: BEGIN's, the statement's (each followed by a
-        // NULL), then PGRES_PIPELINE_SYNC. Read them all so the connection is clean afterwards.
-        var results: [OpaquePointer] = []
-        var ends = 0  // the NULL that ends each query's results
-        while sent, ends <= 2 {
-            guard let result = PQgetResult(handle) else {
-                ends += 1
-                if PQstatus(handle) != CONNECTION_OK { break }
-                continue
-            }
-            if PQresultStatus(result) == PGRES_PIPELINE_SYNC { PQclear(result); break }
-            results.append(result)
-        }
-        PQexitPipelineMode(handle)
-        guard sent, results.count == 2 else {
-            results.forEach { PQclear($0) }
-            if PQstatus(handle) != CONNECTION_OK || !sent {
-                preparedStatements.removeAll()
-                throw DatabaseError.connection(Connection.lastError(handle))
-            }
-            throw DatabaseError.connection("unexpected pipeline results from the server")
-        }
-        // BEGIN's outcome first: its error is the one that counts.
-        if PQresultStatus(results[0]) != PGRES_COMMAND_OK {
-            PQclear(results[1])
-            _ = try check(results[0], handle)  // throws
-        } else {
-            PQclear(results[0])
-        }
-        if PQresultStatus(results[1]) == PGRES_PIPELINE_ABORTED {
-            PQclear(results[1])
-            throw DatabaseError.connection("the statement was skipped by the server")
-        }
-        return try check(results[1], handle)
+        _ = try check(PQexec(handle, begin))
     }
 
     /// The prepared statement name for `sql` on this connection, preparing it (one round trip,
-    /// once per connection) if needed; nil past the cache's limit.
+    /// once per connection) if needed: the one place statements are prepared. nil past the
+    /// cache's limit (the statement is then sent unnamed, with its SQL, each time).
     private func preparedName(_ handle: OpaquePointer, _ sql: String, parameterCount: Int) throws -> String? {
         if let name = preparedStatements[sql] { return name }
         guard preparedStatements.count < Connection.preparedStatementLimit else { return nil }
-        let name = "s\(preparedStatements.count + 1)"
-        _ = try check(PQprepare(handle, name, sql, Int32(parameterCount), nil), handle)
+        // Names are never reused: a statement forgotten after a stale plan still exists on the
+        // server (until the connection closes), and a new one must not collide with it.
+        lastStatementNumber += 1
+        let name = "s\(lastStatementNumber)"
+        _ = try check(PQprepare(handle, name, sql, Int32(parameterCount), nil))
         preparedStatements[sql] = name
         return name
     }
 
+    /// Forgets what the server no longer has, after `error` (`isStalePreparedStatement`): every
+    /// statement after 26000 (the session was reset: DISCARD ALL, a pooler in between), only this
+    /// one after a stale plan. Each is prepared again on next use.
+    private func forgetPrepared(_ sql: String, after error: ServerError) {
+        if error.sqlState == "26000" {
+            preparedStatements.removeAll()
+        } else {
+            preparedStatements[sql] = nil
+        }
+    }
+
     /// One attempt of a transaction of a single statement: `begin`, the statement and COMMIT sent
     /// together in one round trip (pipeline mode, one sync), instead of one round trip for BEGIN
-    /// with the statement and another for COMMIT. The error comes with the phase it belongs to, as
-    /// `attemptTransaction` reports it, from what the server answered:
+    /// with the statement and another for COMMIT. A prepared statement the server lost or must
+    /// plan again is prepared again and the attempt redone at once (it rolled back: nothing ran).
+    /// Falls back to the general path when pipeline mode is unavailable.
+    func attemptSingleStatementTransaction(_ options: TransactionOptions, _ sql: String,
+                                           _ parameters: [any SQLEncodable]) -> Result<QueryResult, PhasedError> {
+        let texts = parameters.map { $0.sqlValue.text }
+        let outcome = attemptPipelinedTransaction(options, sql, texts)
+        guard case .failure(let failure) = outcome, failure.phase == .body,
+              case DatabaseError.server(let error) = failure.error, error.isStalePreparedStatement else { return outcome }
+        forgetPrepared(sql, after: error)
+        return attemptPipelinedTransaction(options, sql, texts)
+    }
+
+    private func attemptPipelinedTransaction(_ options: TransactionOptions, _ sql: String,
+                                             _ texts: [String?]) -> Result<QueryResult, PhasedError> {
+        let answers: PipelineAnswers
+        do {
+            let handle = try liveHandle()
+            try flushPendingBegin(handle)
+            let statement = Statement(sql: sql, name: try preparedName(handle, sql, parameterCount: texts.count), parameters: texts)
+            guard let sent = pipeline(handle, [.text(options.beginStatement), .statement(statement), .text("COMMIT")]) else {
+                return attemptTransaction(options) { try $0.execute(sql, texts: texts) }
+            }
+            answers = sent
+        } catch {
+            return .failure(PhasedError(error: error, phase: .begin))
+        }
+        return transactionOutcome(answers)
+    }
+
+    /// What the answers to BEGIN, the statement and COMMIT say happened, with the phase each error
+    /// belongs to, as `attemptTransaction` reports it:
     ///
     /// - BEGIN or the statement failed: the server skipped the rest, nothing was committed
     ///   (`.begin`/`.body`; a connection the server closed while running the statement, as a
@@ -257,96 +293,37 @@ public final class Connection: @unchecked Sendable {
     /// - COMMIT failed (`.commit`: 40001 is retried, 40003 is an unknown outcome).
     /// - Once COMMIT has gone to the server, a connection lost without the statement's and
     ///   COMMIT's answers leaves the outcome unknown (`.commit`), never retried.
-    ///
-    /// Falls back to the general path when the statement cannot be prepared (cache limit) or
-    /// pipeline mode is unavailable.
-    func attemptSingleStatementTransaction(_ options: TransactionOptions, _ sql: String,
-                                           _ parameters: [any SQLEncodable]) -> Result<QueryResult, PhasedError> {
-        let handle: OpaquePointer
-        let name: String?
-        do {
-            handle = try liveHandle()
-            try flushPendingBegin(handle)
-            name = try preparedName(handle, sql, parameterCount: parameters.count)
-        } catch {
-            return .failure(PhasedError(error: error, phase: .begin))
-        }
-        guard let name, PQenterPipelineMode(handle) == 1 else {
-            return attemptTransaction(options, { try $0.execute(sql, parameters) })
-        }
-        let texts = parameters.map { $0.sqlValue.text }
-        // Queued in order, sent by the sync. Only once COMMIT is queued can it reach the server.
-        var queued = PQsendQueryParams(handle, options.beginStatement, 0, nil, nil, nil, nil, 0) == 1
-            && withCStrings(texts, { values in PQsendQueryPrepared(handle, name, Int32(values.count), values, nil, nil, 0) }) == 1
-        var commitQueued = false
-        if queued {
-            commitQueued = PQsendQueryParams(handle, "COMMIT", 0, nil, nil, nil, nil, 0) == 1
-            queued = commitQueued && PQpipelineSync(handle) == 1
-        }
-        // The results of BEGIN, the statement and COMMIT, in order (each query's end marked by a
-        // NULL), then PGRES_PIPELINE_SYNC. A broken connection ends the reading early.
-        var results: [[OpaquePointer]] = [[], [], []]
-        var query = 0, read = 0
-        while queued, read < 16 {
-            guard let result = PQgetResult(handle) else {
-                if PQstatus(handle) != CONNECTION_OK { break }
-                query += 1
-                continue
-            }
-            read += 1
-            if PQresultStatus(result) == PGRES_PIPELINE_SYNC { PQclear(result); break }
-            if query < 3 { results[query].append(result) } else { PQclear(result) }
-        }
-        if PQexitPipelineMode(handle) != 1 { close() }  // results left unread: not reusable
-        defer { results.joined().forEach { PQclear($0) } }
-        if !isOpen { preparedStatements.removeAll() }
-        let lost = { () -> Error in
-            DatabaseError.connection(self.handle.map { Connection.lastError($0) } ?? "the connection to the server was lost")
-        }
-        /// The first result of query `index` (0 BEGIN, 1 the statement, 2 COMMIT), if answered.
-        func answer(_ index: Int) -> OpaquePointer? { results[index].first }
-        func failed(_ result: OpaquePointer) -> Bool {
-            let status = PQresultStatus(result)
-            return status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY
-        }
-        /// What a failed result stands for: the server's error, or a lost connection if the
-        /// server closed it (a terminated backend's FATAL included). nil when the server did not
-        /// answer at all (libpq's own "server closed the connection unexpectedly"): then nothing
-        /// says whether it got as far as COMMIT.
-        func error(of result: OpaquePointer) -> Error? {
-            guard let serverError = Connection.serverError(from: result) else { return nil }
-            if !isOpen { return DatabaseError.connection(serverError.message) }
-            return DatabaseError.server(serverError)
-        }
-
-        guard commitQueued else {
+    private func transactionOutcome(_ answers: PipelineAnswers) -> Result<QueryResult, PhasedError> {
+        guard answers.queued == 3 else {
             // COMMIT never left: nothing can have been committed.
             rollbackQuietly()
-            return .failure(PhasedError(error: lost(), phase: .begin))
+            return .failure(PhasedError(error: DatabaseError.connection(lostMessage), phase: .begin))
         }
-        // A failure the server reported for BEGIN or the statement: it skipped the rest.
         for (index, phase) in [(0, TransactionPhase.begin), (1, .body)] {
-            guard let result = answer(index), failed(result) else { continue }
-            guard let reported = error(of: result) else { break }  // no answer from the server
+            guard let result = answers.first(index), !Connection.succeeded(result) else { continue }
+            guard let reported = serverReported(result) else { break }  // no answer from the server
             rollbackQuietly()
             return .failure(PhasedError(error: reported, phase: phase))
         }
-        guard let statement = answer(1), !failed(statement), let commit = answer(2) else {
+        guard let statement = answers.first(1), Connection.succeeded(statement), let commit = answers.first(2) else {
             // Lost once COMMIT was sent, without the server's answer to it: it may have happened.
-            return .failure(PhasedError(error: lost(), phase: .commit))
+            return .failure(PhasedError(error: DatabaseError.connection(lostMessage), phase: .commit))
         }
-        if failed(commit) {
+        guard Connection.succeeded(commit) else {
             if isOpen, transactionStatus != .idle { rollbackQuietly() }
-            return .failure(PhasedError(error: error(of: commit) ?? lost(), phase: .commit))
+            return .failure(PhasedError(error: serverReported(commit) ?? DatabaseError.connection(lostMessage), phase: .commit))
         }
-        results[1].removeFirst()  // the statement's result outlives this call (not cleared above)
-        return .success(QueryResult(statement))
+        return .success(answers.detach(1, statement))
     }
 
-    private func runPrepared(_ handle: OpaquePointer, name: String, _ texts: [String?]) throws -> QueryResult {
-        try check(withCStrings(texts) { values in
-            PQexecPrepared(handle, name, Int32(values.count), values, nil, nil, 0)
-        }, handle)
+    /// What a failed result of a pipeline stands for: the server's error, or a lost connection if
+    /// the server closed it (a terminated backend's FATAL included). nil when the server did not
+    /// answer at all (libpq's own "server closed the connection unexpectedly"): then nothing says
+    /// how far the server got.
+    private func serverReported(_ result: OpaquePointer) -> Error? {
+        guard let serverError = Connection.serverError(from: result) else { return nil }
+        if !isOpen { return DatabaseError.connection(serverError.message) }
+        return DatabaseError.server(serverError)
     }
 
     private func liveHandle() throws -> OpaquePointer {
@@ -357,26 +334,41 @@ public final class Connection: @unchecked Sendable {
         return handle
     }
 
-    /// Turns a libpq result into a `QueryResult` or the matching `DatabaseError`.
-    private func check(_ result: OpaquePointer?, _ handle: OpaquePointer) throws -> QueryResult {
-        guard let result else {
-            throw DatabaseError.connection(Connection.lastError(handle))
-        }
-        switch PQresultStatus(result) {
-        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY, PGRES_SINGLE_TUPLE:
-            return QueryResult(result)
-        default:
-            let error = Connection.serverError(from: result)
+    /// Turns a libpq result into a `QueryResult` (which frees it later) or throws its error.
+    private func check(_ result: OpaquePointer?) throws -> QueryResult {
+        guard let result else { throw DatabaseError.connection(lostMessage) }
+        if let failure = failure(of: result) {
             PQclear(result)
-            if PQstatus(handle) != CONNECTION_OK {
-                preparedStatements.removeAll()
-                // A fatal error from the server side (terminated backend, shutdown) is still a
-                // lost connection to the caller, whatever SQLSTATE came with it.
-                throw DatabaseError.connection(error.map { $0.message } ?? Connection.lastError(handle))
-            }
-            guard let error else { throw DatabaseError.connection(Connection.lastError(handle)) }
-            throw DatabaseError.server(error)
+            throw failure
         }
+        return QueryResult(result)
+    }
+
+    /// The error a result stands for; nil if it succeeded. Leaves the result to its owner.
+    private func failure(of result: OpaquePointer) -> DatabaseError? {
+        guard !Connection.succeeded(result) else { return nil }
+        let error = Connection.serverError(from: result)
+        if !isOpen {
+            preparedStatements.removeAll()
+            // A fatal error from the server side (terminated backend, shutdown) is still a lost
+            // connection to the caller, whatever SQLSTATE came with it.
+            return .connection(error.map { $0.message } ?? lostMessage)
+        }
+        guard let error else { return .connection(lostMessage) }
+        return .server(error)
+    }
+
+    private static func succeeded(_ result: OpaquePointer) -> Bool {
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY, PGRES_SINGLE_TUPLE: return true
+        default: return false
+        }
+    }
+
+    /// libpq's account of why the connection failed, or why it was closed.
+    private var lostMessage: String {
+        if let handle { return Connection.lastError(handle) }
+        return closedBecause ?? "the connection to the server was lost"
     }
 
     private static func serverError(from result: OpaquePointer) -> ServerError? {
@@ -397,14 +389,14 @@ public final class Connection: @unchecked Sendable {
         )
     }
 
-    private static func lastError(_ handle: OpaquePointer) -> String {
+    static func lastError(_ handle: OpaquePointer) -> String {
         let message = String(cString: PQerrorMessage(handle)).trimmingSpacesAndNewlines()
         return message.isEmpty ? "the connection to the server was lost" : message
     }
 }
 
 /// Calls `body` with a C array of NUL-terminated copies of `strings` (nil stays NULL).
-private func withCStrings<T>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> T) -> T {
+func withCStrings<T>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> T) -> T {
     let copies: [UnsafeMutablePointer<CChar>?] = strings.map { $0.flatMap { strdup($0) } }
     defer { copies.forEach { free($0) } }
     return body(copies.map { $0.map { UnsafePointer($0) } })

@@ -2,34 +2,12 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOPosix
 
-/// Sizes and timeouts of a `ConnectionPool`.
-public struct PoolConfiguration: Sendable {
-    public var connectionString: String
-    /// Idle connections kept open even when unused past `maxIdleTime`.
-    public var minimumIdle: Int
-    /// Connections open at most; callers beyond it wait up to `acquireTimeout`.
-    public var maximum: Int
-    public var acquireTimeout: Duration
-    public var maxIdleTime: Duration
-    public var maxLifetime: Duration
-    /// An idle connection unused this long gets a `SELECT 1` before reuse (a half-open TCP
-    /// connection shows nothing to a poll); fresher ones only get the no-round-trip check.
-    public var pingAfterIdle: Duration
-
-    public init(connectionString: String = ConnectionString.fromEnvironment(), minimumIdle: Int = 0,
-                maximum: Int = 8, acquireTimeout: Duration = .seconds(5), maxIdleTime: Duration = .seconds(60),
-                maxLifetime: Duration = .seconds(30 * 60), pingAfterIdle: Duration = .seconds(10)) {
-        self.connectionString = connectionString
-        self.minimumIdle = minimumIdle
-        self.maximum = maximum
-        self.acquireTimeout = acquireTimeout
-        self.maxIdleTime = maxIdleTime
-        self.maxLifetime = maxLifetime
-        self.pingAfterIdle = pingAfterIdle
-    }
-}
-
 /// A pool of libpq connections for async code, and the retry wrapper for transactions.
+///
+/// Every decision (who gets which connection, who waits, when to connect, what to close, when
+/// to time out) is made by `PoolStateMachine`; this class is the shell that feeds it events
+/// under a lock, with the time, and carries out its actions: runs work on connection threads,
+/// resumes callers, closes connections, runs its one timer.
 ///
 /// Threading: libpq calls block, so they never run on a SwiftNIO event loop or on Swift's
 /// cooperative pool (2 threads here). Each leased connection's work runs on a dedicated thread of
@@ -49,45 +27,43 @@ public final class ConnectionPool: Sendable {
     private let logger: Logger
     private let threads: NIOThreadPool
     private let state: NIOLockedValueBox<State>
+    /// The retry wrapper's wait and the random source of every jitter (injected for tests).
+    private let sleep: @Sendable (Duration) async throws -> Void
+    private let random: @Sendable () -> Double
+
+    typealias Machine = PoolStateMachine<Connection, Job>
 
     private struct State {
-        var bookkeeping: PoolBookkeeping<Connection>
-        var waiting: [PoolBookkeeping<Connection>.WaiterID: Job] = [:]
+        var machine: Machine
+        /// The task that sleeps until the machine's timer is due.
+        var timer: Task<Void, Never>?
         var retries = 0
-        /// The one timeout task is alive (it sleeps until the earliest waiter's deadline).
-        var timeoutTaskRunning = false
-        /// Timeout tasks started since the pool was made (for tests: one per busy spell, not one
-        /// per waiter).
-        var timeoutTasksStarted = 0
     }
 
     /// A caller's work for a connection, and the caller waiting for its outcome. Whoever takes a
-    /// job (from the queue, under the state lock, or straight from `submit`) runs or fails it,
-    /// exactly once.
-    ///
-    /// Queued jobs do not get a timer each: one task sleeps until the earliest deadline and fails
-    /// the jobs past theirs (`expireTimedOutWaiters`). A cancelled `Task.sleep` still keeps its
-    /// wake-up job queued until the deadline, so a 5-second timer per waiting request, even
-    /// cancelled once served, kept tens of thousands of jobs alive under load (about 30 MB of the
-    /// 75 MB peak RSS of `make bench`).
-    private struct Job: @unchecked Sendable {
+    /// job (the state machine hands each one out once) runs or fails it, exactly once.
+    struct Job: @unchecked Sendable {
         /// Runs the work with a connection and tidies it (rolls back what was left open); returns
         /// the resumption of the caller, to call once the connection is handed on, and whether the
-        /// connection can be reused. nil: the work did not run (the idle connection failed its
-        /// health check).
-        let run: (Connection, _ check: Bool?) -> (resume: () -> Void, reusable: Bool)?
+        /// connection can be reused.
+        let run: (Connection) -> (resume: () -> Void, reusable: Bool)
         /// Resumes the caller with an error, the work not run.
-        let fail: (Error) -> Void
+        let fail: (any Error) -> Void
     }
 
-    public init(configuration: PoolConfiguration, logger: Logger = Logger(label: "database.pool")) {
+    public init(configuration: PoolConfiguration, logger: Logger = Logger(label: "database.pool"),
+                sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
         self.configuration = configuration
         self.logger = logger
-        let limits = PoolBookkeeping<Connection>.Limits(
+        self.sleep = sleep
+        self.random = random
+        let limits = Machine.Limits(
             minimumIdle: configuration.minimumIdle, maximum: max(configuration.maximum, 1),
-            maxIdleTime: configuration.maxIdleTime, maxLifetime: configuration.maxLifetime,
-            pingAfterIdle: configuration.pingAfterIdle)
-        state = NIOLockedValueBox(State(bookkeeping: PoolBookkeeping(limits: limits)))
+            acquireTimeout: configuration.acquireTimeout, maxIdleTime: configuration.maxIdleTime,
+            maxLifetime: configuration.maxLifetime, pingAfterIdle: configuration.pingAfterIdle,
+            connectBackoff: configuration.connectBackoff, maxConnectBackoff: configuration.maxConnectBackoff)
+        state = NIOLockedValueBox(State(machine: Machine(limits: limits)))
         threads = NIOThreadPool(numberOfThreads: limits.maximum)
         threads.start()
     }
@@ -103,16 +79,14 @@ public final class ConnectionPool: Sendable {
 
     public var statistics: Statistics {
         state.withLockedValue {
-            Statistics(open: $0.bookkeeping.total, idle: $0.bookkeeping.idle.count,
-                       waiting: $0.bookkeeping.queue.count, retries: $0.retries)
+            Statistics(open: $0.machine.total, idle: $0.machine.idle.count, waiting: $0.machine.queue.count, retries: $0.retries)
         }
     }
 
     /// Runs `body` with a connection of its own, on a connection thread. A transaction the body
     /// leaves open is rolled back; a connection that broke is closed and replaced later.
     public func withConnection<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
-        let result = try await runLeased { connection in UncheckedResult(Result { try body(connection) }) }
-        return try result.result.get()
+        try await runLeased { connection in Result { try body(connection) } }.get()
     }
 
     /// The retry wrapper: BEGIN; `body`; COMMIT, all on one connection thread. On SQLSTATE 40001 at
@@ -146,30 +120,20 @@ public final class ConnectionPool: Sendable {
         }
     }
 
-    /// Attempts of a transaction, each on a leased connection, until one commits or the retry
-    /// policy gives up (see `transaction`).
+    /// Attempts of a transaction, each on a leased connection (a new lease is as good as a new
+    /// connection: a lost one is not given back), until the retry loop says otherwise.
     private func retrying<T: Sendable>(
         _ options: TransactionOptions, _ attempt: @escaping @Sendable (Connection) -> Result<T, PhasedError>
     ) async throws -> Committed<T> {
-        let attemptOnce = attempt
-        var attempt = 1
+        var loop = RetryLoop(policy: options.retry)
         while true {
-            let outcome = try await runLeased { connection in
-                UncheckedResult(attemptOnce(connection).mapError { $0 as Error })
-            }
-            switch outcome.result {
-            case .success(let value):
-                return Committed(value: value, attempts: attempt)
-            case .failure(let error):
-                let failure = error as! PhasedError
-                let decision = RetryDecision.after(failure.error, in: failure.phase)
-                if let final = failure.finalError(for: decision, attempt: attempt, policy: options.retry) {
-                    throw final
-                }
-                attempt += 1
+            switch try loop.next(after: try await runLeased(attempt), random: random) {
+            case .committed(let committed):
+                return committed
+            case .again(let delay, let attempt, _, let reason):
                 state.withLockedValue { $0.retries += 1 }
-                logger.debug("retrying transaction", metadata: ["attempt": "\(attempt)", "reason": "\(failure.error)"])
-                try await Task.sleep(for: options.retry.delay(beforeAttempt: attempt, random: Double.random(in: 0..<1)))
+                logger.debug("retrying transaction", metadata: ["attempt": "\(attempt)", "reason": "\(reason)"])
+                try await sleep(delay)
             }
         }
     }
@@ -177,235 +141,155 @@ public final class ConnectionPool: Sendable {
     /// Closes idle connections, fails waiters and stops the connection threads. Leased
     /// connections are closed as they come back.
     public func shutdown() async {
-        let (idle, waiters) = state.withLockedValue { state -> ([Connection], [Job]) in
-            let (idle, failed) = state.bookkeeping.close()
-            let jobs = failed.compactMap { state.waiting.removeValue(forKey: $0) }
-            return (idle, jobs)
-        }
-        waiters.forEach { $0.fail(DatabaseError.poolClosed) }
-        for connection in idle { _ = try? await threads.runIfActive { connection.close() } }
+        let actions = event { machine, _ in machine.shutdown() }
+        for (job, failure) in actions.fail { job.fail(error(failure)) }
+        for connection in actions.close { _ = try? await threads.runIfActive { connection.close() } }
         try? await threads.shutdownGracefully()
     }
 
-    // MARK: - Leasing
+    // MARK: - The shell
 
     /// Runs `work` with a connection of its own, on a connection thread, and returns its value:
     /// one hop there and one back. An idle connection's health check runs in the same hop, just
-    /// before `work` (a connection that fails it is replaced and the work runs on another one);
-    /// the connection is tidied (a transaction left open is rolled back) and handed on before the
-    /// caller resumes. With every connection busy, the work waits in the queue (FIFO, up to the
-    /// acquire timeout) until a connection thread takes it.
+    /// before `work`; the connection is tidied (a transaction left open is rolled back) and handed
+    /// on before the caller resumes. With every connection busy, the work waits in the queue.
     private func runLeased<R: Sendable>(_ work: @escaping @Sendable (Connection) -> R) async throws -> R {
-        let queuedAs = NIOLockedValueBox<PoolBookkeeping<Connection>.WaiterID?>(nil)
+        let queuedAs = NIOLockedValueBox<Machine.RequestID?>(nil)
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<R, Error>) in
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<R, any Error>) in
                 let job = Job(
-                    run: { connection, check in
-                        if let check, !Self.healthy(connection, ping: check) { return nil }
+                    run: { connection in
                         let value = work(connection)
                         connection.rollbackQuietly()
                         return ({ continuation.resume(returning: value) }, connection.isOpen)
                     },
                     fail: { continuation.resume(throwing: $0) })
-                submit(job) { id in queuedAs.withLockedValue { $0 = id } }
+                let (actions, id) = event { $0.request(job, now: $1) }
+                perform(actions)
+                guard let id else { return }
+                queuedAs.withLockedValue { $0 = id }
+                // Cancelled before the id was known: the handler below found nothing to cancel.
+                if Task.isCancelled { perform(event { machine, _ in machine.cancelled(id) }) }
             }
         } onCancel: {
-            // Only a job still in the queue is given up; one already taken runs to its end.
-            if let id = queuedAs.withLockedValue({ $0 }) { giveUp(waiter: id, with: CancellationError()) }
+            if let id = queuedAs.withLockedValue({ $0 }) { perform(event { machine, _ in machine.cancelled(id) }) }
         }
     }
 
-    /// Finds `job` a connection: an idle one or a new one (on a connection thread), or a place in
-    /// the queue (`queued` learns its id, for cancellation).
-    private func submit(_ job: Job, queued: (PoolBookkeeping<Connection>.WaiterID) -> Void = { _ in }) {
-        let deadline = ContinuousClock.now + configuration.acquireTimeout
-        let (decision, expired, id, startTimeoutTask) = state.withLockedValue { state in
-            let (decision, expired) = state.bookkeeping.acquire(now: .now)
-            guard case .wait = decision else { return (decision, expired, PoolBookkeeping<Connection>.WaiterID?.none, false) }
-            let id = state.bookkeeping.enqueueWaiter(deadline: deadline)
-            state.waiting[id] = job
-            guard !state.timeoutTaskRunning else { return (decision, expired, id, false) }
-            state.timeoutTaskRunning = true
-            state.timeoutTasksStarted += 1
-            return (decision, expired, id, true)
-        }
-        closeInBackground(expired)
-        switch decision {
-        case .closed:
-            job.fail(DatabaseError.poolClosed)
-        case .reuse(let connection, _, let ping):
-            onConnectionThread(failing: job, releasing: connection) { self.drive(.run(connection, job, check: ping)) }
-        case .open:
-            onConnectionThread(failing: job, releasing: nil) { self.drive(.open(job)) }
-        case .wait:
-            if let id { queued(id) }
-            if startTimeoutTask { startTimeoutTaskNow() }
-            if Task.isCancelled, let id { giveUp(waiter: id, with: CancellationError()) }
+    /// Feeds the state machine one event, with the time, under the lock, and starts or stops
+    /// the timer as it says. The other actions are the caller's to carry out, outside the lock.
+    private func event<R>(_ feed: (inout Machine, ContinuousClock.Instant) -> (Machine.Actions, R)) -> (Machine.Actions, R) {
+        state.withLockedValue { state in
+            let (actions, result) = feed(&state.machine, .now)
+            if actions.cancelTimer != nil {
+                state.timer?.cancel()
+                state.timer = nil
+            }
+            if let timer = actions.scheduleTimer { state.timer = start(timer) }
+            return (actions, result)
         }
     }
 
-    /// Runs `body` on a free connection thread; if the thread pool is shut down, fails the job and
-    /// gives back the connection (or the reserved slot) instead.
-    private func onConnectionThread(failing job: Job, releasing connection: Connection?, _ body: @escaping @Sendable () -> Void) {
-        let unchecked = UncheckedBox((job, connection))
-        threads.submit { state in
-            guard case .active = state else {
-                let (job, connection) = unchecked.value
-                if let connection {
-                    self.release(connection, reusable: false)
-                } else {
-                    self.deliver(self.state.withLockedValue { $0.bookkeeping.openFailed() })
+    private func event(_ feed: (inout Machine, ContinuousClock.Instant) -> Machine.Actions) -> Machine.Actions {
+        event { machine, now in (feed(&machine, now), ()) }.0
+    }
+
+    /// Carries out actions away from a connection thread: work goes to a connection thread,
+    /// closing too (PQfinish may block: it sends a Terminate message).
+    private func perform(_ actions: Machine.Actions) {
+        for (job, failure) in actions.fail { job.fail(error(failure)) }
+        if !actions.close.isEmpty {
+            let connections = UncheckedBox(actions.close)
+            threads.submit { _ in connections.value.forEach { $0.close() } }
+        }
+        if let lease = actions.lease { onConnectionThread(lease) }
+    }
+
+    /// Carries out actions on the connection thread that reported the event; returns the work
+    /// this thread goes on with.
+    private func performHere(_ actions: Machine.Actions) -> Machine.Lease? {
+        for (job, failure) in actions.fail { job.fail(error(failure)) }
+        actions.close.forEach { $0.close() }
+        return actions.lease
+    }
+
+    /// Runs `lease` on a free connection thread; if the thread pool is shut down, gives back the
+    /// connection (or the slot) and fails the job instead.
+    private func onConnectionThread(_ lease: Machine.Lease) {
+        let unchecked = UncheckedBox(lease)
+        threads.submit { threadState in
+            guard case .active = threadState else {
+                switch unchecked.value {
+                case .run(let job, let connection, _):
+                    self.perform(self.event { $0.released(connection, openedAt: connection.openedAt, reusable: false, now: $1) })
+                    job.fail(DatabaseError.poolClosed)
+                case .open(let job):
+                    self.perform(self.event { $0.connectFailed(job, error: DatabaseError.poolClosed, now: $1, jitter: 0) })
                 }
-                job.fail(DatabaseError.poolClosed)
                 return
             }
-            body()
+            self.drive(unchecked.value)
         }
-    }
-
-    /// What a connection thread does next.
-    private enum Step {
-        /// Run this job with this connection (`check`: the idle connection's health check first,
-        /// nil when it comes straight from another job).
-        case run(Connection, Job, check: Bool?)
-        /// Open a connection for this job, in the slot reserved for it.
-        case open(Job)
-        case done
     }
 
     /// On a connection thread: runs jobs, each handing its connection on to the next queued job,
-    /// until none is left. A connection that fails its health check is replaced and its job looks
-    /// for another; a connection that cannot be opened fails its job and passes the slot on.
-    private func drive(_ first: Step) {
-        var step = first
-        while true {
-            switch step {
-            case .done:
-                return
-            case .open(let job):
-                do {
-                    step = .run(try Connection(connectionString: configuration.connectionString), job, check: nil)
-                } catch {
-                    job.fail(error)
-                    step = state.withLockedValue { state in
-                        Self.step(after: state.bookkeeping.openFailed(), in: &state)
-                    }
-                }
-            case .run(let connection, let job, let check):
-                if let (resume, reusable) = job.run(connection, check) {
-                    step = handOn(connection, reusable: reusable)
-                    resume()  // the connection is handed on before the caller goes on
-                } else {
-                    logger.info("discarding a broken idle connection")
-                    submit(job)
-                    step = handOn(connection, reusable: false)
-                }
+    /// until none is left.
+    private func drive(_ first: Machine.Lease) {
+        var next: Machine.Lease? = first
+        while let lease = next {
+            switch lease {
+            case .open(let job): next = open(for: job)
+            case .run(let job, let connection, let check): next = run(job, on: connection, check: check)
             }
         }
     }
 
-    /// Gives `connection` back to the bookkeeping; the next step of this connection thread.
-    private func handOn(_ connection: Connection, reusable: Bool) -> Step {
-        let (toClose, next) = state.withLockedValue { state in
-            let (toClose, handover) = state.bookkeeping.release(connection, openedAt: connection.openedAt,
-                                                                reusable: reusable, now: .now)
-            return (toClose, Self.step(after: handover, in: &state))
+    private func open(for job: Job) -> Machine.Lease? {
+        do {
+            let connection = try Connection(connectionString: configuration.connectionString)
+            perform(event { $0.opened(now: $1) })  // a waiter's connect goes to another thread
+            return .run(job, on: connection, check: nil)
+        } catch {
+            let jitter = random()
+            return performHere(event { $0.connectFailed(job, error: error, now: $1, jitter: jitter) })
         }
-        if let toClose {
-            if !reusable { logger.info("closing a broken connection; it will be replaced") }
-            toClose.close()  // on this connection thread already
+    }
+
+    private func run(_ job: Job, on connection: Connection, check: Machine.HealthCheck?) -> Machine.Lease? {
+        if let check, !Self.healthy(connection, check) {
+            logger.info("discarding a broken idle connection")
+            return performHere(event { $0.healthCheckFailed(connection, job, now: $1) })
         }
+        let (resume, reusable) = job.run(connection)
+        if !reusable { logger.info("closing a broken connection; it will be replaced") }
+        let next = performHere(event { $0.released(connection, openedAt: connection.openedAt, reusable: reusable, now: $1) })
+        resume()  // the connection is handed on before the caller goes on
         return next
-    }
-
-    /// The step a handover leads to: its queued job, taken from the queue (under the state lock).
-    private static func step(after handover: PoolBookkeeping<Connection>.Handover?, in state: inout State) -> Step {
-        guard let handover, let job = state.waiting.removeValue(forKey: waiter(of: handover)) else { return .done }
-        switch handover {
-        case .connection(let connection, _, _): return .run(connection, job, check: nil)
-        case .openSlot: return .open(job)
-        }
-    }
-
-    private static func waiter(of handover: PoolBookkeeping<Connection>.Handover) -> PoolBookkeeping<Connection>.WaiterID {
-        switch handover {
-        case .connection(_, _, let id): id
-        case .openSlot(let id): id
-        }
     }
 
     /// The health check of an idle connection, on its connection thread.
-    private static func healthy(_ connection: Connection, ping: Bool) -> Bool {
+    private static func healthy(_ connection: Connection, _ check: Machine.HealthCheck) -> Bool {
         guard connection.looksHealthy() else { return false }
-        if ping { return (try? connection.run("SELECT 1")) != nil }
-        return true
+        return check == .poll || (try? connection.run("SELECT 1")) != nil
     }
 
-    /// The pool's one timeout task: sleeps until the earliest waiter's deadline, fails the waiters
-    /// past theirs, and goes on while anyone waits. Under load the earliest waiter has usually
-    /// been served long before its deadline, so the task wakes about once per timeout period.
-    private func startTimeoutTaskNow() {
+    /// Sleeps until the machine's timer is due, then tells it. Cancelled when the machine wants
+    /// an earlier one; a stale firing does no harm.
+    private func start(_ timer: Machine.Timer) -> Task<Void, Never> {
         Task { [weak self] in
-            var next = self?.expireTimedOutWaiters()
-            while let deadline = next {
-                try? await Task.sleep(until: deadline, clock: .continuous)
-                next = self?.expireTimedOutWaiters()
-            }
+            do { try await Task.sleep(until: timer.deadline, clock: .continuous) } catch { return }
+            guard let self else { return }
+            perform(event { $0.timerFired(timer.id, now: $1) })
         }
     }
 
-    /// Fails the waiters past their deadline; returns the next deadline, or nil (and marks the
-    /// timeout task stopped) when nobody waits.
-    private func expireTimedOutWaiters() -> ContinuousClock.Instant? {
-        let (expired, next) = state.withLockedValue { state in
-            let ids = state.bookkeeping.expireWaiters(now: .now)
-            let expired = ids.compactMap { state.waiting.removeValue(forKey: $0) }
-            let next = state.bookkeeping.nextDeadline
-            if next == nil { state.timeoutTaskRunning = false }
-            return (expired, next)
+    private func error(_ failure: Machine.Failure) -> any Error {
+        switch failure {
+        case .timedOut: DatabaseError.poolTimeout(seconds: configuration.acquireTimeout.seconds)
+        case .cancelled: CancellationError()
+        case .poolClosed: DatabaseError.poolClosed
+        case .unavailable(let error): error
         }
-        let seconds = configuration.acquireTimeout.seconds
-        for job in expired { job.fail(DatabaseError.poolTimeout(seconds: seconds)) }
-        return next
-    }
-
-    /// Timeout tasks started so far (see `State.timeoutTasksStarted`).
-    var timeoutTasksStarted: Int { state.withLockedValue { $0.timeoutTasksStarted } }
-
-    private func giveUp(waiter id: PoolBookkeeping<Connection>.WaiterID, with error: Error) {
-        let job = state.withLockedValue { state in
-            state.bookkeeping.removeWaiter(id) ? state.waiting.removeValue(forKey: id) : nil
-        }
-        job?.fail(error)
-    }
-
-    /// Gives `connection` back from outside a connection thread (the thread pool was shut down).
-    private func release(_ connection: Connection, reusable: Bool) {
-        let (toClose, handover) = state.withLockedValue {
-            $0.bookkeeping.release(connection, openedAt: connection.openedAt, reusable: reusable, now: .now)
-        }
-        if let toClose { closeInBackground([toClose]) }
-        deliver(handover)
-    }
-
-    /// Serves the job a handover names, from outside a connection thread.
-    private func deliver(_ handover: PoolBookkeeping<Connection>.Handover?) {
-        guard let handover else { return }
-        let job = state.withLockedValue { $0.waiting.removeValue(forKey: Self.waiter(of: handover)) }
-        guard let job else { return }
-        switch handover {
-        case .connection(let connection, _, _):
-            onConnectionThread(failing: job, releasing: connection) { self.drive(.run(connection, job, check: nil)) }
-        case .openSlot:
-            onConnectionThread(failing: job, releasing: nil) { self.drive(.open(job)) }
-        }
-    }
-
-    /// PQfinish may block (it sends a Terminate message), so it runs on a connection thread too.
-    private func closeInBackground(_ connections: [Connection]) {
-        guard !connections.isEmpty else { return }
-        let threads = self.threads
-        Task { for connection in connections { _ = try? await threads.runIfActive { connection.close() } } }
     }
 }
 
@@ -413,10 +297,4 @@ public final class ConnectionPool: Sendable {
 private struct UncheckedBox<T>: @unchecked Sendable {
     var value: T
     init(_ value: T) { self.value = value }
-}
-
-/// Carries a result whose error is not `Sendable` across the thread hop; exactly one task reads it.
-private struct UncheckedResult<T>: @unchecked Sendable {
-    var result: Result<T, Error>
-    init(_ result: Result<T, Error>) { self.result = result }
 }

@@ -32,6 +32,13 @@ public struct ServerError: Sendable, Equatable, CustomStringConvertible {
     public var isSerializationFailure: Bool { sqlState == "40001" }
     /// 40003: the statement may or may not have taken effect (CockroachDB's ambiguous result).
     public var isAmbiguousResult: Bool { sqlState == "40003" }
+    /// The prepared statement must be prepared again: the server no longer has it (26000: the
+    /// session was reset by DISCARD ALL or a pooler in between), or its plan no longer fits the
+    /// tables (0A000 "cached plan must not change result type", after a schema change). The
+    /// statement that failed did nothing.
+    public var isStalePreparedStatement: Bool {
+        sqlState == "26000" || (sqlState == "0A000" && message.contains("cached plan must not change result type"))
+    }
     public var isUniqueViolation: Bool { sqlState == "23505" }
     public var isForeignKeyViolation: Bool { sqlState == "23503" }
 }

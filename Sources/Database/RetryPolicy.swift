@@ -36,7 +36,8 @@ public struct RetryPolicy: Sendable, Equatable {
 
 /// What to do after an attempt of a transaction failed.
 enum RetryDecision: Equatable {
-    /// Nothing was committed: roll back, wait, run the whole transaction again.
+    /// Nothing was committed: roll back, wait, run the whole transaction again (a conflict, or a
+    /// prepared statement gone stale mid-transaction: prepared again in the next attempt).
     case retry
     /// Nothing was committed, but the connection is gone: retry on a new connection.
     case retryOnNewConnection
@@ -54,12 +55,69 @@ extension RetryDecision {
         switch error {
         case DatabaseError.server(let serverError):
             if serverError.isAmbiguousResult { return .outcomeUnknown }
-            if serverError.isSerializationFailure { return .retry }
+            if serverError.isSerializationFailure || serverError.isStalePreparedStatement { return .retry }
             return .fail
         case DatabaseError.connection:
             return phase == .commit ? .outcomeUnknown : .retryOnNewConnection
         default:
             return .fail
+        }
+    }
+}
+
+/// An error from one attempt of a transaction, with the phase it came from.
+struct PhasedError: Error {
+    var error: any Error
+    var phase: TransactionPhase
+
+    /// The error to throw instead of retrying, or nil to retry.
+    func finalError(for decision: RetryDecision, attempt: Int, policy: RetryPolicy) -> (any Error)? {
+        switch decision {
+        case .fail:
+            return error
+        case .outcomeUnknown:
+            return DatabaseError.outcomeUnknown(String(describing: error))
+        case .retry, .retryOnNewConnection:
+            guard attempt >= policy.maxAttempts else { return nil }
+            if case DatabaseError.server(let last) = error {
+                return DatabaseError.retriesExhausted(attempts: attempt, last: last)
+            }
+            return error
+        }
+    }
+}
+
+/// The retry wrapper's loop, written once for both of its forms. The blocking form
+/// (`Connection.transaction`) and the async one (`ConnectionPool.transaction`) each run an
+/// attempt, hand its outcome to `next` and do what it says: return the value, or wait and run
+/// another attempt; `next` throws when the error is final. Each form brings its own sleep and
+/// random source (injected, for tests), and only they differ.
+struct RetryLoop {
+    enum Next<T> {
+        case committed(Committed<T>)
+        /// Wait `delay` (backoff with jitter), then run attempt number `attempt`; on a new
+        /// connection when `onNewConnection` (the last one was lost). `reason` is for logs.
+        case again(after: Duration, attempt: Int, onNewConnection: Bool, reason: any Error)
+    }
+
+    let policy: RetryPolicy
+    /// The number of the attempt that ran last.
+    private(set) var attempt = 1
+
+    init(policy: RetryPolicy) { self.policy = policy }
+
+    /// What follows an attempt with this `outcome`; throws the error to report when it is final.
+    /// `random` (in [0, 1)) is drawn only for a wait.
+    mutating func next<T>(after outcome: Result<T, PhasedError>, random: () -> Double) throws -> Next<T> {
+        switch outcome {
+        case .success(let value):
+            return .committed(Committed(value: value, attempts: attempt))
+        case .failure(let failure):
+            let decision = RetryDecision.after(failure.error, in: failure.phase)
+            if let final = failure.finalError(for: decision, attempt: attempt, policy: policy) { throw final }
+            attempt += 1
+            return .again(after: policy.delay(beforeAttempt: attempt, random: random()), attempt: attempt,
+                          onNewConnection: decision == .retryOnNewConnection, reason: failure.error)
         }
     }
 }

@@ -64,40 +64,15 @@ extension Connection {
         random: () -> Double = { Double.random(in: 0..<1) },
         _ body: (Connection) throws -> T
     ) throws -> Committed<T> {
-        var attempt = 1
+        var loop = RetryLoop(policy: options.retry)
         while true {
-            switch attemptTransaction(options, body) {
-            case .success(let value):
-                return Committed(value: value, attempts: attempt)
-            case .failure(let failure):
-                let decision = RetryDecision.after(failure.error, in: failure.phase)
-                if let final = failure.finalError(for: decision, attempt: attempt, policy: options.retry) { throw final }
-                if decision == .retryOnNewConnection { try reconnect() }
-                attempt += 1
-                sleep(options.retry.delay(beforeAttempt: attempt, random: random()))
+            switch try loop.next(after: attemptTransaction(options, body), random: random) {
+            case .committed(let committed):
+                return committed
+            case .again(let delay, _, let onNewConnection, _):
+                if onNewConnection { try reconnect() }
+                sleep(delay)
             }
-        }
-    }
-}
-
-/// An error from one attempt, with the phase it came from.
-struct PhasedError: Error {
-    var error: Error
-    var phase: TransactionPhase
-
-    /// The error to throw instead of retrying, or nil to retry.
-    func finalError(for decision: RetryDecision, attempt: Int, policy: RetryPolicy) -> Error? {
-        switch decision {
-        case .fail:
-            return error
-        case .outcomeUnknown:
-            return DatabaseError.outcomeUnknown(String(describing: error))
-        case .retry, .retryOnNewConnection:
-            guard attempt >= policy.maxAttempts else { return nil }
-            if case DatabaseError.server(let last) = error {
-                return DatabaseError.retriesExhausted(attempts: attempt, last: last)
-            }
-            return error
         }
     }
 }

@@ -4,7 +4,8 @@ import NIOConcurrencyHelpers
 import TestSupport
 import Testing
 
-/// The pool against a real server: exhaustion, broken connections, leftovers, restarts.
+/// The pool's shell against a real server: its threads, timer, cancellation, broken connections,
+/// leftovers, restarts. Its decisions in every order of events are `PoolStateMachineTests`.
 @Suite struct ConnectionPoolTests {
     @Test func exhaustionGivesTheTimeoutErrorNotAHang() async throws {
         let pool = ConnectionPool(configuration: PoolConfiguration(
@@ -25,73 +26,29 @@ import Testing
         await pool.shutdown()
     }
 
-    /// One timeout task serves every waiter: a later waiter times out at its own deadline, not at
-    /// the first one's and not when the connection finally comes back.
-    @Test func eachWaiterTimesOutAtItsOwnDeadline() async throws {
-        let pool = ConnectionPool(configuration: PoolConfiguration(
-            connectionString: try TestDatabase.url(), maximum: 1, acquireTimeout: .milliseconds(400)))
-        let holder = Task { try await pool.withConnection { _ in Thread.sleep(forTimeInterval: 4) } }
-        try await Task.sleep(for: .milliseconds(300))  // the holder has the only connection
-        /// How long this caller waited before its timeout (nil: served, or another error).
-        @Sendable func timedOutAfter() async -> Duration? {
-            let start = ContinuousClock.now
-            do {
-                try await pool.withConnection { try $0.run("SELECT 1") }
-                return nil
-            } catch DatabaseError.poolTimeout {
-                return start.duration(to: .now)
-            } catch {
-                return nil
-            }
-        }
-        let first = Task { await timedOutAfter() }
-        try await Task.sleep(for: .milliseconds(250))
-        let second = Task { await timedOutAfter() }
-        let (a, b) = (await first.value, await second.value)
-        // Neither before its own deadline; both well before the holder lets go (bounds generous for
-        // a loaded machine). A timer that only knew the first deadline would leave the second
-        // waiting until the holder is done, then serve it.
-        #expect(a != nil && a! >= .milliseconds(395) && a! < .seconds(3))
-        #expect(b != nil && b! >= .milliseconds(395) && b! < .seconds(3))
-        try await holder.value
-        await pool.shutdown()
-    }
-
-    /// Waiters served before their deadline leave no timer behind: one timeout task per busy
-    /// spell, not one per waiter (a cancelled `Task.sleep` lingers until its deadline, which cost
-    /// about 30 MB under `make bench`).
-    @Test func servedWaitersDoNotEachStartATimer() async throws {
-        let pool = ConnectionPool(configuration: PoolConfiguration(
-            connectionString: try TestDatabase.url(), maximum: 1, acquireTimeout: .seconds(30)))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<200 { group.addTask { _ = try await pool.withConnection { try $0.run("SELECT 1") } } }
-            try await group.waitForAll()
-        }
-        #expect(pool.statistics.waiting == 0)
-        #expect(pool.timeoutTasksStarted >= 1)
-        #expect(pool.timeoutTasksStarted <= 5)
-        await pool.shutdown()
-    }
-
     /// Work queued for a connection runs exactly once, on the connection thread that frees up,
-    /// whatever the number of callers; a cancelled caller's queued work never runs.
+    /// whatever the number of callers, on no more connections than the maximum; a cancelled
+    /// caller's queued work never runs.
     @Test func queuedWorkRunsExactlyOnceAndCancelledWorkNever() async throws {
         let pool = ConnectionPool(configuration: PoolConfiguration(connectionString: try TestDatabase.url(), maximum: 2))
         let runs = NIOLockedValueBox([Int: Int]())
-        let results = try await withThrowingTaskGroup(of: (Int, Int64).self) { group in
+        let results = try await withThrowingTaskGroup(of: (Int, Int64, Int32).self) { group in
             for i in 0..<200 {
                 group.addTask {
-                    let value = try await pool.withConnection { connection in
+                    let (value, pid) = try await pool.withConnection { connection in
                         runs.withLockedValue { $0[i, default: 0] += 1 }
-                        return try connection.execute("SELECT $1::INT8 * 2", [Int64(i)])[0].decode(Int64.self, at: 0)
+                        let row = try connection.execute("SELECT $1::INT8 * 2, pg_backend_pid()", [Int64(i)])[0]
+                        return (try row.decode(Int64.self, at: 0), try row.decode(Int32.self, at: 1))
                     }
-                    return (i, value)
+                    return (i, value, pid)
                 }
             }
-            return try await group.reduce(into: [Int: Int64]()) { $0[$1.0] = $1.1 }
+            return try await group.reduce(into: [(Int, Int64, Int32)]()) { $0.append($1) }
         }
-        #expect(results.count == 200 && results.allSatisfy { $0.value == Int64($0.key) * 2 })
+        #expect(results.count == 200 && results.allSatisfy { $0.1 == Int64($0.0) * 2 })
         #expect(runs.withLockedValue { $0 }.values.allSatisfy { $0 == 1 })
+        #expect(Set(results.map(\.2)).count <= 2)
+        #expect(pool.statistics.open <= 2 && pool.statistics.waiting == 0)
 
         // The only free connections held, a queued caller cancelled: its work never runs.
         let release = DispatchSemaphore(value: 0)
@@ -107,24 +64,6 @@ import Testing
         for holder in holders { try await holder.value }
         #expect(!ranCancelled.withLockedValue { $0 })
         #expect(try await pool.withConnection { try $0.execute("SELECT 1").count } == 1)
-        await pool.shutdown()
-    }
-
-    @Test func waitersAreServedWhenAConnectionComesBack() async throws {
-        let pool = ConnectionPool(configuration: PoolConfiguration(connectionString: try TestDatabase.url(), maximum: 2))
-        let pids = try await withThrowingTaskGroup(of: Int32.self) { group in
-            for _ in 0..<12 {
-                group.addTask {
-                    try await pool.withConnection { c in
-                        Thread.sleep(forTimeInterval: 0.02)
-                        return try c.execute("SELECT pg_backend_pid()").first!.decode(Int32.self, at: 0)
-                    }
-                }
-            }
-            return try await group.reduce(into: Set<Int32>()) { $0.insert($1) }
-        }
-        #expect(pids.count <= 2)
-        #expect(pool.statistics.open <= 2)
         await pool.shutdown()
     }
 
@@ -158,6 +97,61 @@ import Testing
             #expect(count == 0)
             await pool.shutdown()
         }
+    }
+
+    /// Nobody asks for a connection, yet the one past its idle time is closed: the pool's timer.
+    @Test func anIdleConnectionIsClosedByTheTimerUnasked() async throws {
+        let pool = ConnectionPool(configuration: PoolConfiguration(
+            connectionString: try TestDatabase.url(), maximum: 2, maxIdleTime: .milliseconds(200)))
+        #expect(try await pool.withConnection { try $0.execute("SELECT 1").count } == 1)
+        #expect(pool.statistics.open == 1)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while pool.statistics.open > 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(pool.statistics.open == 0)
+        #expect(try await pool.withConnection { try $0.execute("SELECT 1").count } == 1)
+        await pool.shutdown()
+    }
+
+    /// The retry wrapper's async form waits with the pool's injected sleep, and draws its jitter
+    /// from the pool's injected random source.
+    @Test func theAsyncRetryWrapperUsesTheInjectedSleepAndRandomSource() async throws {
+        let sleeps = NIOLockedValueBox([Duration]())
+        let pool = ConnectionPool(configuration: PoolConfiguration(connectionString: try TestDatabase.url(), maximum: 1),
+                                  sleep: { duration in sleeps.withLockedValue { $0.append(duration) } },
+                                  random: { 0.5 })
+        let attempts = NIOLockedValueBox(0)
+        let policy = RetryPolicy(maxAttempts: 5, baseDelay: .milliseconds(40), maxDelay: .seconds(1))
+        let committed = try await pool.transaction(TransactionOptions(retry: policy)) { connection in
+            let attempt = attempts.withLockedValue { $0 += 1; return $0 }
+            if attempt < 3 { throw DatabaseError.server(ServerError(sqlState: "40001", message: "restart transaction")) }
+            return try connection.execute("SELECT 7")[0].decode(Int64.self, at: 0)
+        }
+        #expect(committed.value == 7 && committed.attempts == 3)
+        #expect(sleeps.withLockedValue { $0 } == [.milliseconds(20), .milliseconds(40)])
+        #expect(pool.statistics.retries == 2)
+        await pool.shutdown()
+    }
+
+    /// A database nobody answers for: every caller hears at once, with the connect error, that it
+    /// is unavailable, instead of waiting out the acquire timeout.
+    @Test func aDeadDatabaseIsReportedAtOnceToEveryCaller() async throws {
+        let url = "postgresql://django@127.0.0.1:\(try PrivateCluster.freePortForTests())/bank?sslmode=disable"
+        let pool = ConnectionPool(configuration: PoolConfiguration(connectionString: url, maximum: 4, acquireTimeout: .seconds(30)))
+        let errors = await withTaskGroup(of: (any Error)?.self) { group in
+            for _ in 0..<40 {
+                group.addTask {
+                    do { _ = try await pool.withConnection { try $0.execute("SELECT 1").count }; return nil } catch { return error }
+                }
+            }
+            return await group.reduce(into: [(any Error)?]()) { $0.append($1) }
+        }
+        #expect(errors.count == 40)
+        #expect(errors.allSatisfy { error in
+            guard case DatabaseError.connection? = error as? DatabaseError else { return false }
+            return (error as? DatabaseError)?.isUnavailable == true
+        })
+        #expect(pool.statistics == ConnectionPool.Statistics(open: 0, idle: 0, waiting: 0, retries: 0))
+        await pool.shutdown()
     }
 
     @Test func aShutDownPoolRefusesWork() async throws {
