@@ -11,20 +11,27 @@ import Darwin
 #endif
 import Hummingbird
 import Logging
+import MigrationEngine
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
 
-/// The whole request path: request log, then the Host check, then the API.
+/// The whole request path: request id, log line and metrics; then the operations endpoints
+/// (`/healthz`, `/readyz`, `/metrics`, before the Host check: probes ask by IP address); then the
+/// Host check; then the API.
 public struct BankResponder: HTTPResponder {
     public typealias Context = BankRequestContext
     let log: RequestLogMiddleware
+    let operations: OperationsResponder
     let hostCheck: HostCheckMiddleware<BankRequestContext>
     let api: BankAPI
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         try await log.handle(request, context: context) { request, context in
-            try await hostCheck.handle(request, context: context) { request, context in
-                try await api.respond(to: request, context: context)
+            try await operations.respond(to: request) {
+                try await hostCheck.handle(request, context: context) { request, context in
+                    try await api.respond(to: request, context: context)
+                }
             }
         }
     }
@@ -75,15 +82,20 @@ public struct HTTPTimeouts: Sendable, Equatable {
 public enum BankServer {
     /// The application for `settings`, serving from `pool`. Requests are logged to `logger`.
     /// `onServerRunning` gets the bound address (port 0 picks a free one).
+    /// `readiness` answers `/readyz` (without one, `/readyz` says ready whenever it answers);
+    /// `metrics` is what `/metrics` shows, served here when `settings.metrics` is `.sameAddress`.
     public static func makeApplication(
         settings: ServerSettings, pool: ConnectionPool, logger: Logger, timeouts: HTTPTimeouts = .default,
+        readiness: Readiness? = nil, metrics: ServerMetrics = ServerMetrics(),
         onServerRunning: @escaping @Sendable (SocketAddress?) async -> Void = { _ in }
     ) -> Application<BankResponder> {
         var logger = logger
         logger.logLevel = settings.logLevel
         let service = BankService(pool: pool, retry: settings.retryPolicy)
         let responder = BankResponder(
-            log: RequestLogMiddleware(logger: logger),
+            log: RequestLogMiddleware(logger: logger, metrics: metrics),
+            operations: OperationsResponder(readiness: readiness, metrics: metrics, pool: pool,
+                                            servesMetrics: settings.metrics == .sameAddress),
             hostCheck: HostCheckMiddleware(allowedHosts: settings.allowedHosts),
             api: BankAPI(service: service, listBatchSize: settings.listBatchSize))
         let requestLogger = logger  // a constant: the per-connection handler closure is @Sendable
@@ -107,9 +119,10 @@ public enum BankServer {
         var logger = Logger(label: "bank.request")
         logger.logLevel = settings.logLevel
         output("Performing system checks...\n")
-        // libpq blocks: on a thread of its own, not on Swift's cooperative threads.
-        let warning = try await onOwnThread {
-            migrationWarning(settings: settings, directory: migrationsDirectory)
+        // libpq blocks, and so does reading the files: on a thread of its own, not on Swift's cooperative threads.
+        let (warning, migrations) = try await onOwnThread {
+            (migrationWarning(settings: settings, directory: migrationsDirectory),
+             (try? MigrationLoader.load(directory: migrationsDirectory)) ?? [])
         }
         if let warning { output(warning) }
         let pool = ConnectionPool(configuration: settings.poolConfiguration, logger: {
@@ -117,11 +130,25 @@ public enum BankServer {
             poolLogger.logLevel = settings.logLevel
             return poolLogger
         }())
-        let app = makeApplication(settings: settings, pool: pool, logger: logger, timeouts: settings.httpTimeouts) { address in
+        let readiness = Readiness(pool: pool, migrations: migrations)
+        let metrics = ServerMetrics()
+        let app = makeApplication(settings: settings, pool: pool, logger: logger, timeouts: settings.httpTimeouts,
+                                  readiness: readiness, metrics: metrics) { address in
             output(startupBanner(settings: settings, boundPort: address?.port))
         }
+        var services: [any Service] = [app]
+        if case .ownAddress(let host, let port) = settings.metrics {
+            services.append(MetricsServer.application(host: host, port: port, metrics: metrics, pool: pool))
+        }
+        // Last in the group, so the first to hear of a graceful shutdown: /readyz turns 503 at
+        // once; the server goes on serving for the drain time, then stops accepting and finishes
+        // what is in flight.
+        services.append(ShutdownNotice(drain: settings.shutdownDrain) { readiness.beginShutdown() })
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: Logger(label: "bank.server")))
         do {
-            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+            try await group.run()
         } catch {
             await pool.shutdown()
             throw error

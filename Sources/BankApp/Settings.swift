@@ -26,6 +26,9 @@ public struct SettingsError: Error, CustomStringConvertible, Equatable {
 /// | log level       | `--log-level`      | LOG_LEVEL                 | info |
 /// | HTTP idle timeout | `--http-idle-timeout` | HTTP_IDLE_TIMEOUT      | 30 (seconds) |
 /// | HTTP body timeout | `--http-body-timeout` | HTTP_BODY_TIMEOUT      | 60 (seconds) |
+/// | metrics endpoint  | `--metrics`        | METRICS                   | on (`/metrics` on the API's address; `off`; or `host:port`) |
+/// | log format        | `--log-format`     | LOG_FORMAT                | text (or json) |
+/// | shutdown drain    | `--shutdown-drain` | SHUTDOWN_DRAIN            | 0 (seconds /readyz says 503 before the server stops accepting) |
 public struct ServerSettings: Sendable {
     public var host = "127.0.0.1"
     public var port = 8000
@@ -36,6 +39,11 @@ public struct ServerSettings: Sendable {
     public var retryAttempts = 10
     public var logLevel: Logger.Level = .info
     public var httpTimeouts = HTTPTimeouts.default
+    public var metrics = MetricsEndpoint.sameAddress
+    public var logFormat = LogFormat.text
+    /// How long, after SIGTERM, the server keeps serving with /readyz at 503 (so that load
+    /// balancers stop sending it traffic) before it stops accepting and finishes what is in flight.
+    public var shutdownDrain: Duration = .zero
     /// Rows per batch of a streamed list.
     public var listBatchSize = BankService.batchSize
 
@@ -50,10 +58,14 @@ public struct ServerSettings: Sendable {
         public var logLevel: String?
         public var httpIdleTimeout: String?
         public var httpBodyTimeout: String?
+        public var metrics: String?
+        public var logFormat: String?
+        public var shutdownDrain: String?
 
         public init(address: String? = nil, poolSize: String? = nil, poolTimeout: String? = nil,
                     retryAttempts: String? = nil, logLevel: String? = nil, httpIdleTimeout: String? = nil,
-                    httpBodyTimeout: String? = nil) {
+                    httpBodyTimeout: String? = nil, metrics: String? = nil, logFormat: String? = nil,
+                    shutdownDrain: String? = nil) {
             self.address = address
             self.poolSize = poolSize
             self.poolTimeout = poolTimeout
@@ -61,6 +73,9 @@ public struct ServerSettings: Sendable {
             self.logLevel = logLevel
             self.httpIdleTimeout = httpIdleTimeout
             self.httpBodyTimeout = httpBodyTimeout
+            self.metrics = metrics
+            self.logFormat = logFormat
+            self.shutdownDrain = shutdownDrain
         }
     }
 
@@ -107,7 +122,42 @@ public struct ServerSettings: Sendable {
         if let (text, source) = flags.httpBodyTimeout.map({ ($0, "--http-body-timeout") }) ?? value(nil, "HTTP_BODY_TIMEOUT") {
             settings.httpTimeouts.body = try timeout(text, source)
         }
+        if let (text, source) = flags.metrics.map({ ($0, "--metrics") }) ?? value(nil, "METRICS") {
+            settings.metrics = try metricsEndpoint(text, source)
+        }
+        if let (text, source) = flags.logFormat.map({ ($0, "--log-format") }) ?? value(nil, "LOG_FORMAT") {
+            settings.logFormat = try logFormat(text, source)
+        }
+        if let (text, source) = flags.shutdownDrain.map({ ($0, "--shutdown-drain") }) ?? value(nil, "SHUTDOWN_DRAIN") {
+            guard let seconds = Double(text.trimmingSpaces()), seconds >= 0, seconds <= 600 else {
+                throw SettingsError("\(source) must be a number of seconds from 0 to 600, got '\(text)'")
+            }
+            settings.shutdownDrain = .milliseconds(Int64(seconds * 1000))
+        }
         return settings
+    }
+
+    /// `LOG_FORMAT` / `--log-format`: `text` or `json` (every `manage` command reads it).
+    public static func logFormat(_ text: String, _ source: String = "LOG_FORMAT") throws(SettingsError) -> LogFormat {
+        guard let format = LogFormat(rawValue: text.trimmingSpaces().lowercased()) else {
+            throw SettingsError("\(source) must be text or json, got '\(text)'")
+        }
+        return format
+    }
+
+    /// `on`, `off`, or an address of its own: `[addr:]port`, as the server's.
+    static func metricsEndpoint(_ text: String, _ source: String) throws(SettingsError) -> MetricsEndpoint {
+        switch text.trimmingSpaces().lowercased() {
+        case "on", "true", "1": return .sameAddress
+        case "off", "false", "0": return .off
+        default:
+            do {
+                let (host, port) = try parseAddress(text.trimmingSpaces())
+                return .ownAddress(host: host, port: port)
+            } catch {
+                throw SettingsError("\(source) must be on, off, or an address ([addr:]port) of its own, got '\(text)'")
+            }
+        }
     }
 
     private static func timeout(_ text: String, _ source: String) throws(SettingsError) -> Duration {

@@ -40,6 +40,16 @@ public final class ConnectionPool: Sendable {
         var retries = 0
     }
 
+    /// Counters for the metrics, apart from the machine's lock: they are bumped on connection
+    /// threads, outside any decision.
+    private struct Counters {
+        var connects = 0
+        var failedConnects = 0
+        var acquires = 0
+        var acquireWait: Duration = .zero
+    }
+    private let counters = NIOLockedValueBox(Counters())
+
     /// A caller's work for a connection, and the caller waiting for its outcome. Whoever takes a
     /// job (the state machine hands each one out once) runs or fails it, exactly once.
     struct Job: @unchecked Sendable {
@@ -49,6 +59,8 @@ public final class ConnectionPool: Sendable {
         let run: (Connection) -> (resume: () -> Void, reusable: Bool)
         /// Resumes the caller with an error, the work not run.
         let fail: (any Error) -> Void
+        /// When the caller asked for a connection (the acquire wait is measured from here).
+        var requestedAt = ContinuousClock.now
     }
 
     public init(configuration: PoolConfiguration, logger: Logger = Logger(label: "database.pool"),
@@ -68,19 +80,32 @@ public final class ConnectionPool: Sendable {
         threads.start()
     }
 
-    /// Counts for logs and tests.
+    /// Counts for logs, metrics and tests.
     public struct Statistics: Sendable, Equatable {
         public var open: Int
         public var idle: Int
         public var waiting: Int
         /// Transaction attempts rerun after a conflict or a lost connection, since start.
         public var retries: Int
+        /// Connections opened, and attempts to open one that failed, since start.
+        public var connects = 0
+        public var failedConnects = 0
+        /// Pieces of work that got a connection, and their waits for it added up, since start.
+        public var acquires = 0
+        public var acquireWait: Duration = .zero
     }
 
     public var statistics: Statistics {
-        state.withLockedValue {
+        var statistics = state.withLockedValue {
             Statistics(open: $0.machine.total, idle: $0.machine.idle.count, waiting: $0.machine.queue.count, retries: $0.retries)
         }
+        counters.withLockedValue {
+            statistics.connects = $0.connects
+            statistics.failedConnects = $0.failedConnects
+            statistics.acquires = $0.acquires
+            statistics.acquireWait = $0.acquireWait
+        }
+        return statistics
     }
 
     /// Runs `body` with a connection of its own, on a connection thread. A transaction the body
@@ -247,9 +272,11 @@ public final class ConnectionPool: Sendable {
     private func open(for job: Job) -> Machine.Lease? {
         do {
             let connection = try Connection(connectionString: configuration.connectionString)
+            counters.withLockedValue { $0.connects += 1 }
             perform(event { $0.opened(now: $1) })  // a waiter's connect goes to another thread
             return .run(job, on: connection, check: nil)
         } catch {
+            counters.withLockedValue { $0.failedConnects += 1 }
             let jitter = random()
             return performHere(event { $0.connectFailed(job, error: error, now: $1, jitter: jitter) })
         }
@@ -259,6 +286,11 @@ public final class ConnectionPool: Sendable {
         if let check, !Self.healthy(connection, check) {
             logger.info("discarding a broken idle connection")
             return performHere(event { $0.healthCheckFailed(connection, job, now: $1) })
+        }
+        let waited = ContinuousClock.now - job.requestedAt
+        counters.withLockedValue {
+            $0.acquires += 1
+            $0.acquireWait += waited
         }
         let (resume, reusable) = job.run(connection)
         if !reusable { logger.info("closing a broken connection; it will be replaced") }

@@ -6,6 +6,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Logging
 import MigrationEngine
 #if canImport(Glibc)
 import Glibc
@@ -94,6 +95,28 @@ func writeLine(_ line: String) {
     Output.standardOutput(line + "\n")
 }
 
+/// The log format and level of `manage` commands other than runserver: LOG_FORMAT (text or json)
+/// and LOG_LEVEL, as the server reads them. Warnings and errors go to standard error as log lines.
+func bootstrapCommandLogging() throws -> LogFormat {
+    let environment = ProcessInfo.processInfo.environment
+    let format = try environment["LOG_FORMAT"].map { try ServerSettings.logFormat($0) } ?? .text
+    let level = environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
+    LoggingSystem.bootstrap { BankLogHandler(label: $0, format: format, level: level) }
+    return format
+}
+
+/// `migrate`'s progress: Django's lines on standard output, and with LOG_FORMAT=json also one
+/// log object per line on standard error (step, time, duration), for log collectors.
+func migrationProgress(_ logger: Logger, format: LogFormat) -> (String) -> Void {
+    let started = ContinuousClock.now
+    return { line in
+        writeLine(line)
+        guard format == .json else { return }
+        let elapsed = ContinuousClock.now - started
+        logger.info("\(line.trimmingSpaces())", metadata: ["elapsed_ms": .stringConvertible(Int(elapsed.seconds * 1000))])
+    }
+}
+
 struct MigrateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
@@ -139,7 +162,14 @@ struct MigrateCommand: ParsableCommand {
         case "zero"?: .zero
         case let name?: .named(name)
         }
+        let format: LogFormat
+        do {
+            format = try bootstrapCommandLogging()
+        } catch {
+            throw commandFailure(error)
+        }
         try requireDatabase()
+        let output = migrationProgress(Logger(label: "manage.migrate"), format: format)
         do {
             if plan {
                 try Migrator.plan(connectionString: databaseURL, directory: directory.url, to: target, app: appLabel, output: writeLine)
@@ -147,7 +177,7 @@ struct MigrateCommand: ParsableCommand {
                 try Migrator.migrate(connectionString: databaseURL, directory: directory.url, to: target, app: appLabel,
                                      fake: fake, fakeInitial: fakeInitial, lockTimeout: .seconds(lockTimeout),
                                      lockLease: .seconds(leaseSeconds),
-                                     strategy: mode.strategy, output: writeLine)
+                                     strategy: mode.strategy, output: output)
             }
         } catch {
             throw commandFailure(error)

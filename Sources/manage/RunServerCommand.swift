@@ -21,7 +21,12 @@ struct RunServerCommand: AsyncParsableCommand {
             default info); HTTP_IDLE_TIMEOUT (--http-idle-timeout, seconds, default 30: idle keep-alive \
             connections and clients that trickle their headers are closed); HTTP_BODY_TIMEOUT \
             (--http-body-timeout, seconds, default 60: a request body not complete this long after its \
-            head is answered 408 and the connection closed). Stops gracefully on SIGINT (CONTROL-C) or SIGTERM. At start-up it opens one \
+            head is answered 408 and the connection closed); METRICS (--metrics: on, the default, serves \
+            /metrics on the API's address; off; or [addr:]port, an address of its own); LOG_FORMAT \
+            (--log-format: text, the default, or json, one object a line); SHUTDOWN_DRAIN (--shutdown-drain, \
+            seconds, default 0: after SIGTERM, /readyz answers 503 while the server goes on serving this \
+            long, so load balancers stop sending it traffic). GET /healthz answers while the \
+            process is up; GET /readyz while the database answers and every migration is applied. Stops gracefully on SIGINT (CONTROL-C) or SIGTERM. At start-up it opens one \
             database connection and, if that fails (wrong certificate, key, password or address), prints \
             one CommandError line and exits 1 without serving. DATABASE_URL may list several hosts \
             (postgresql://django@host1:26257,host2:26257/bank?...): connections go to the first that answers.
@@ -50,6 +55,17 @@ struct RunServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("http-body-timeout"), help: "Seconds a request body may take to arrive before a 408 (HTTP_BODY_TIMEOUT).")
     var httpBodyTimeout: String?
 
+    @Option(name: .customLong("metrics"), help: "on, off, or [addr:]port: where /metrics is served (METRICS).")
+    var metrics: String?
+
+    @Option(name: .customLong("log-format"), help: "text or json (LOG_FORMAT).")
+    var logFormat: String?
+
+    @Option(name: .customLong("shutdown-drain"), help: "Seconds to keep serving with /readyz at 503 after SIGTERM (SHUTDOWN_DRAIN).")
+    var shutdownDrain: String?
+
+    @OptionGroup var directory: MigrationsDirectoryOption
+
     @Flag(name: .customLong("noreload"), help: "Accepted for Django compatibility (there is no autoreloader).")
     var noReload = false
 
@@ -59,7 +75,8 @@ struct RunServerCommand: AsyncParsableCommand {
             settings = try ServerSettings.resolve(flags: .init(
                 address: addrport, poolSize: poolSize, poolTimeout: poolTimeout,
                 retryAttempts: retryAttempts, logLevel: logLevel, httpIdleTimeout: httpIdleTimeout,
-                httpBodyTimeout: httpBodyTimeout))
+                httpBodyTimeout: httpBodyTimeout, metrics: metrics, logFormat: logFormat,
+                shutdownDrain: shutdownDrain))
         } catch {
             Output.standardError("CommandError: \(error.description)\n")
             throw ExitCode(1)
@@ -74,12 +91,9 @@ struct RunServerCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = settings.logLevel
-            return handler
+            BankLogHandler(label: label, format: settings.logFormat, level: settings.logLevel)
         }
-        let migrations = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Migrations")
-        try await BankServer.run(settings: settings, migrationsDirectory: migrations) { line in
+        try await BankServer.run(settings: settings, migrationsDirectory: directory.url) { line in
             Output.standardOutput(line + "\n")
         }
     }

@@ -63,6 +63,13 @@ struct JSONWriter {
         buffer.writeInteger(UInt8(ascii: "\""))
     }
 
+    /// `value` as a JSON string literal, for small documents written by hand.
+    static func quoted(_ value: String) -> String {
+        var writer = JSONWriter(capacity: value.utf8.count + 2)
+        writer.string(value)
+        return String(buffer: writer.buffer)
+    }
+
     /// `{"error": "<message>"}`
     static func error(_ message: String) -> ByteBuffer {
         var writer = JSONWriter(capacity: message.utf8.count + 16)

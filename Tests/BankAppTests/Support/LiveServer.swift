@@ -30,7 +30,8 @@ struct CapturingLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
     func log(event: LogEvent) {
-        capture.append("\(event.level) \(event.message)")
+        let id = event.metadata?["request_id"] ?? metadata["request_id"]
+        capture.append("\(event.level) \(event.message)" + (id.map { " [request_id=\($0)]" } ?? ""))
     }
 }
 
@@ -101,8 +102,11 @@ struct LiveServer: Sendable {
 
 /// Starts the server for `databaseURL`, runs `body`, then shuts the server down gracefully and
 /// closes the pool.
+///
+/// With `migrations`, `/readyz` checks them (its answer not cached, so a test sees each change at once).
 func withLiveServer<T: Sendable>(
     databaseURL: String, configure: (inout ServerSettings) -> Void = { _ in }, timeouts: HTTPTimeouts = .default,
+    migrations: [Migration]? = nil, metrics: ServerMetrics = ServerMetrics(),
     _ body: @Sendable (LiveServer) async throws -> T
 ) async throws -> T {
     var settings = ServerSettings()
@@ -115,7 +119,9 @@ func withLiveServer<T: Sendable>(
     let logs = LogCapture()
     let pool = ConnectionPool(configuration: settings.poolConfiguration, logger: logs.logger)
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-    let app = BankServer.makeApplication(settings: settings, pool: pool, logger: logs.logger, timeouts: timeouts) { address in
+    let readiness = migrations.map { Readiness(pool: pool, migrations: $0, cacheFor: .zero) }
+    let app = BankServer.makeApplication(settings: settings, pool: pool, logger: logs.logger, timeouts: timeouts,
+                                         readiness: readiness, metrics: metrics) { address in
         continuation.yield(address?.port ?? 0)
     }
     var quiet = Logger(label: "bank.test.lifecycle")

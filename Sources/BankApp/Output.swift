@@ -5,9 +5,10 @@ import Darwin
 #endif
 
 /// Unbuffered writes to standard output and error (what `FileHandle.standardOutput.write` did,
-/// without full Foundation): each line is out as soon as it is written, even into a pipe.
-enum Output {
-    static func write(_ text: String, to descriptor: Int32) {
+/// without full Foundation): each line is out as soon as it is written, even into a pipe, and
+/// in one `write(2)` when it fits, so lines of concurrent requests never interleave.
+public enum Output {
+    public static func write(_ text: String, to descriptor: Int32) {
         var text = text
         text.withUTF8 { bytes in
             var offset = 0
@@ -22,8 +23,8 @@ enum Output {
         }
     }
 
-    static func standardOutput(_ text: String) { write(text, to: STDOUT_FILENO) }
-    static func standardError(_ text: String) { write(text, to: STDERR_FILENO) }
+    public static func standardOutput(_ text: String) { write(text, to: STDOUT_FILENO) }
+    public static func standardError(_ text: String) { write(text, to: STDERR_FILENO) }
 }
 
 #if canImport(Glibc)
