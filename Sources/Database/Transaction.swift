@@ -21,9 +21,21 @@ public struct TransactionOptions: Sendable {
 public struct Committed<Value> {
     public var value: Value
     public var attempts: Int
+
+    public init(value: Value, attempts: Int) {
+        self.value = value
+        self.attempts = attempts
+    }
 }
 
 extension Committed: Sendable where Value: Sendable {}
+
+extension Committed {
+    /// The same commit, with its value turned into another.
+    public func map<Other>(_ transform: (Value) throws -> Other) rethrows -> Committed<Other> {
+        Committed<Other>(value: try transform(value), attempts: attempts)
+    }
+}
 
 extension Connection {
     /// One attempt: BEGIN, the body, COMMIT. On any error the transaction is rolled back (when the
