@@ -43,12 +43,7 @@ import TestSupport
         return result.output.split(separator: "\n").last.map(String.init) ?? ""
     }
 
-    static func query(_ url: String, _ sql: String) throws -> [[String?]] {
-        let connection = try Connection(connectionString: url)
-        defer { connection.close() }
-        let result = try connection.execute(sql)
-        return try result.map { row in try (0..<result.columnCount).map { try row.decode(String?.self, at: $0) } }
-    }
+    static func query(_ url: String, _ sql: String) throws -> [[String?]] { try TestDatabase.query(url, sql) }
 
     /// The lines of `showmigrations` under `app`'s heading.
     static func section(_ output: String, app: String) -> [String] {

@@ -62,13 +62,7 @@ import TestSupport
                 try outside.run("BEGIN")
                 try outside.execute("UPDATE myproject_products SET price = price + 1 WHERE id = $1", [id])
                 let reply = Task { try await server.put("/product/\(id)/", #"{"name": "writer"}"#).status }
-                let admin = try Connection(connectionString: url)
-                defer { admin.close() }
-                let deadline = ContinuousClock.now + .seconds(10)
-                while try admin.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")[0]
-                    .decode(Int64.self, at: 0) == 0, ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
+                try await TestDatabase.waitForLockWaiter(url)
                 try outside.run("COMMIT")  // the waiting update fails with 40001 and runs again
                 #expect(try await reply.value == 200)
                 let text = try await server.get("/metrics").body

@@ -66,13 +66,7 @@ struct ResilienceTests {
                     }
                 }
                 // Once the server's first update waits for that row lock, the other process commits.
-                let admin = try Connection(connectionString: url)
-                defer { admin.close() }
-                let deadline = ContinuousClock.now + .seconds(10)
-                while try admin.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")[0]
-                    .decode(Int64.self, at: 0) == 0, ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
+                try await TestDatabase.waitForLockWaiter(url)
                 try outside.run("COMMIT")
                 #expect(try await replies.value == Array(repeating: 200, count: writers))
                 // PostgreSQL SERIALIZABLE makes the waiting update fail once the other commits (40001):

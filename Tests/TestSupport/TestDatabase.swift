@@ -40,6 +40,33 @@ public enum TestDatabase {
         return try await body(try url(database: String(name)))
     }
 
+    /// Every row of `sql` on `url`, as text (NULL as nil), on a connection of its own.
+    public static func query(_ url: String, _ sql: String, _ parameters: [any SQLEncodable] = []) throws -> [[String?]] {
+        let connection = try Connection(connectionString: url)
+        defer { connection.close() }
+        let result = try connection.execute(sql, parameters)
+        return try result.map { row in try (0..<result.columnCount).map { try row.decode(String?.self, at: $0) } }
+    }
+
+    /// Runs SQL text (several statements allowed) on `url`, on a connection of its own.
+    public static func run(_ url: String, _ sql: String) throws {
+        let connection = try Connection(connectionString: url)
+        defer { connection.close() }
+        try connection.run(sql)
+    }
+
+    /// Waits (up to 10 s) until a session of `url`'s database waits for a lock: the moment a
+    /// test's outside transaction, holding a row, should commit to force a 40001.
+    public static func waitForLockWaiter(_ url: String) async throws {
+        let admin = try Connection(connectionString: url)
+        defer { admin.close() }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while try admin.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")[0]
+            .decode(Int64.self, at: 0) == 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     /// The package's top folder (this file is Tests/TestSupport/TestDatabase.swift).
     public static let packageRoot: String = {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
