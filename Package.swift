@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         // For HTTPRequestPart in the server's own channel handler (already a dependency of Hummingbird).
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        // SHA-256 for migration checksums and index names (already in the graph through Hummingbird).
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .systemLibrary(
@@ -46,6 +48,7 @@ let package = Package(
             name: "MigrationEngine",
             dependencies: [
                 "Database",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

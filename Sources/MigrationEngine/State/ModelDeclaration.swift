@@ -60,8 +60,7 @@ public struct Index: Sendable {
     }
 
     static func defaultName(table: String, columns: [String]) -> String {
-        let hash = String(SHA256.hexDigest(of: ([table] + columns).joined(separator: "\u{0}")).prefix(8))
-        return "\(table.prefix(11))_\(columns.first.map { String($0.prefix(7)) } ?? "")_\(hash)_idx"
+        "\(table.prefix(11))_\(columns.first.map { String($0.prefix(7)) } ?? "")_\(Names.hash(table, columns))_idx"
     }
 }
 
