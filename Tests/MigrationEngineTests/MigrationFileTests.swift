@@ -102,22 +102,6 @@ import Testing
         #expect(SHA256Hex.of(String(repeating: "a", count: 1000)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
     }
 
-    @Test func splittingSQLIntoStatements() {
-        let sql = """
-            -- comment; not a statement
-            CREATE TABLE "a;b" (x TEXT DEFAULT 'it''s; fine');
-            /* block; /* nested; */ still comment */
-            SELECT $tag$ a; b $tag$, E'\\'; x';
-            SELECT 1
-            """
-        #expect(SQLScript.statements(sql) == [
-            "-- comment; not a statement\nCREATE TABLE \"a;b\" (x TEXT DEFAULT 'it''s; fine');",
-            "/* block; /* nested; */ still comment */\nSELECT $tag$ a; b $tag$, E'\\'; x';",
-            "SELECT 1",
-        ])
-        #expect(SQLScript.statements("-- only a comment\n").isEmpty)
-    }
-
     @Test func identifierQuoting() {
         #expect(SQLWriter.quote("a\"b") == "\"a\"\"b\"")
         #expect(SQLWriter.literal("it's") == "'it''s'")

@@ -111,17 +111,12 @@ public enum MigrationLinter {
                                         message: (error as? MigrationFileError)?.message ?? "\(error)"))
         }
         // File-wide directives.
-        var fileAllowed: Set<String> = []
-        let headerTokens = SQLLexer.tokens(sections.header.joined(separator: "\n"), firstLine: 1).filter { $0.kind == .comment }
-        var headerProbe = LintStatement(tokens: [], line: 1, allowed: [])
-        for comment in headerTokens {
-            let probe = LintStatement.split([comment, SQLToken(kind: .word, text: "SELECT", line: comment.line)])
-            if let first = probe.first {
-                fileAllowed.formUnion(first.allowed)
-                headerProbe.badDirectives += first.badDirectives
-            }
+        var header = LintStatement(tokens: [], line: 1, allowed: [])
+        for comment in SQLLexer.tokens(sections.header.joined(separator: "\n"), firstLine: 1) where comment.kind == .comment {
+            header.apply(comment)
         }
-        for bad in headerProbe.badDirectives where !fileAllowed.contains(LintRule.unknownDirective.id) {
+        let fileAllowed = header.allowed
+        for bad in header.badDirectives where !fileAllowed.contains(LintRule.unknownDirective.id) {
             findings.append(LintFinding(rule: .unknownDirective, file: file, line: bad.line, statement: "-- \(bad.text)",
                                         message: "not a known lint directive"))
         }

@@ -1,88 +1,33 @@
-/// Splits SQL text into statements at top-level semicolons, for servers where a migration runs
-/// statement by statement (CockroachDB). Knows quoted strings (`'...'`, `E'...'`), quoted
-/// identifiers, dollar quoting (`$tag$...$tag$`), line comments and nested block comments.
-/// Statements that hold only comments and whitespace are dropped.
+/// Where SQL statements end, for everything that splits SQL: the executor running a migration
+/// statement by statement on CockroachDB (`statements(_:)`) and the linter (`LintStatement.split`).
+/// Both cut after the lexer's `;` tokens (`statementTokens(_:)`), so they cannot disagree: a `;`
+/// in a quoted string or identifier, a dollar-quoted body, a line comment or a nested block
+/// comment ends nothing.
 enum SQLScript {
-    static func statements(_ sql: String) -> [String] {
-        let chars = Array(sql.unicodeScalars)
-        var result: [String] = []
-        var start = 0, i = 0
-        var hasCode = false
-        func flush(_ end: Int) {
-            let text = String(String.UnicodeScalarView(chars[start..<end])).trimmingWhitespace()
-            if hasCode && !text.isEmpty { result.append(text) }
-            start = end
-            hasCode = false
+    /// The tokens of each statement, each run ending with its `;` (the last may have none).
+    static func statementTokens(_ tokens: [SQLToken]) -> [ArraySlice<SQLToken>] {
+        var statements: [ArraySlice<SQLToken>] = []
+        var start = 0
+        for (i, token) in tokens.enumerated() where token.isSymbol(";") {
+            statements.append(tokens[start...i])
+            start = i + 1
         }
-        while i < chars.count {
-            let c = chars[i]
-            let next: Unicode.Scalar? = i + 1 < chars.count ? chars[i + 1] : nil
-            if c == "-" && next == "-" {
-                while i < chars.count && chars[i] != "\n" { i += 1 }
-                continue
-            }
-            if c == "/" && next == "*" {
-                var depth = 1
-                i += 2
-                while i < chars.count && depth > 0 {
-                    if chars[i] == "/" && i + 1 < chars.count && chars[i + 1] == "*" { depth += 1; i += 2 }
-                    else if chars[i] == "*" && i + 1 < chars.count && chars[i + 1] == "/" { depth -= 1; i += 2 }
-                    else { i += 1 }
-                }
-                continue
-            }
-            if c == "'" || c == "\"" {
-                hasCode = true
-                let backslashEscapes = c == "'" && i > 0 && (chars[i - 1] == "E" || chars[i - 1] == "e")
-                i += 1
-                while i < chars.count {
-                    if backslashEscapes && chars[i] == "\\" { i += 2; continue }
-                    if chars[i] == c {
-                        if i + 1 < chars.count && chars[i + 1] == c { i += 2; continue }
-                        break
-                    }
-                    i += 1
-                }
-                i += 1
-                continue
-            }
-            if c == "$", let tagEnd = dollarTagEnd(chars, i) {
-                hasCode = true
-                let tag = Array(chars[i...tagEnd])
-                i = tagEnd + 1
-                while i < chars.count {
-                    if chars[i] == "$" && i + tag.count <= chars.count && Array(chars[i..<(i + tag.count)]) == tag {
-                        i += tag.count
-                        break
-                    }
-                    i += 1
-                }
-                continue
-            }
-            if c == ";" {
-                flush(i + 1)
-                i += 1
-                continue
-            }
-            if !c.properties.isWhitespace { hasCode = true }
-            i += 1
-        }
-        flush(chars.count)
-        return result
+        if start < tokens.count { statements.append(tokens[start...]) }
+        return statements
     }
 
-    /// The index of the closing `$` of a dollar-quote tag starting at `i`, if one starts there.
-    /// (The linter's lexer uses it too.)
-    static func dollarTagEnd(_ chars: [Unicode.Scalar], _ i: Int) -> Int? {
-        if i > 0, chars[i - 1].properties.isAlphabetic || ("0"..."9").contains(chars[i - 1]) || chars[i - 1] == "_" { return nil }
-        var j = i + 1
-        while j < chars.count {
-            let c = chars[j]
-            if c == "$" { return j }
-            guard c.properties.isAlphabetic || c == "_" || (j > i + 1 && ("0"..."9").contains(c)) else { return nil }
-            j += 1
+    /// The text of each statement: from the end of the one before through its `;` (comments
+    /// before it included), trimmed. Statements that hold only comments and whitespace are dropped.
+    static func statements(_ sql: String) -> [String] {
+        var result: [String] = []
+        var start = sql.startIndex
+        for statement in statementTokens(SQLLexer.tokens(sql)) {
+            let end = statement.last.flatMap { $0.isSymbol(";") ? $0.range.upperBound : nil } ?? sql.endIndex
+            let text = String(sql.unicodeScalars[start..<end]).trimmingWhitespace()
+            if statement.contains(where: { $0.kind != .comment && !$0.isSymbol(";") }) && !text.isEmpty { result.append(text) }
+            start = end
         }
-        return nil
+        return result
     }
 }
 
