@@ -188,22 +188,9 @@ public struct Autodetector {
         guard old.fields.count == new.fields.count else { return false }
         return zip(old.fields, new.fields).allSatisfy { a, b in
             var a = a
-            switch a.kind {
-            case .foreignKey(let to, let onDelete) where to.lowercased() == oldKey: a.kind = .foreignKey(to: newKey, onDelete: onDelete)
-            case .manyToMany(let to) where to.lowercased() == oldKey: a.kind = .manyToMany(to: newKey)
-            default: break
-            }
+            if let target = a.kind.target, target.lowercased() == oldKey { a.kind = a.kind.retargeted(to: newKey) }
             return a.name == b.name && a.null == b.null && a.primaryKey == b.primaryKey && a.unique == b.unique
-                && a.dbIndex == b.dbIndex && a.defaultValue == b.defaultValue && Self.sameKind(a.kind, b.kind)
-        }
-    }
-
-    /// Kinds equal, model names compared whatever their case.
-    static func sameKind(_ a: FieldKind, _ b: FieldKind) -> Bool {
-        switch (a, b) {
-        case (.foreignKey(let x, let dx), .foreignKey(let y, let dy)): return x.lowercased() == y.lowercased() && dx == dy
-        case (.manyToMany(let x), .manyToMany(let y)): return x.lowercased() == y.lowercased()
-        default: return a == b
+                && a.dbIndex == b.dbIndex && a.defaultValue == b.defaultValue && a.kind.sameIgnoringTargetCase(b.kind)
         }
     }
 }

@@ -59,107 +59,6 @@ public enum Operation: Equatable, Sendable {
         }
     }
 
-    // MARK: - State
-
-    /// Applies the operation to a state, or throws when it does not fit it (a model or field
-    /// that is missing or already there).
-    public func stateForwards(_ state: inout ProjectState) throws {
-        func fail(_ reason: String) -> Error { OperationError(operation: description, reason: reason) }
-        func model(_ name: String) throws -> ModelState {
-            guard let model = state.model(name) else { throw fail("there is no model \(name)") }
-            return model
-        }
-        func store(_ model: ModelState) { state.models[model.key] = model }
-
-        switch self {
-        case .createModel(let new):
-            guard state.model(new.name) == nil else { throw fail("model \(new.name) already exists") }
-            store(new)
-        case .deleteModel(let name):
-            let gone = try model(name)
-            // The first model by key that still points at it (no sort unless one does).
-            var pointing: (key: String, model: ModelState, field: FieldState)?
-            for (key, other) in state.models where key != gone.key && pointing.map({ key < $0.key }) ?? true {
-                if let field = other.fields.first(where: { $0.kind.target?.lowercasedEquals(gone.key) ?? false }) {
-                    pointing = (key, other, field)
-                }
-            }
-            if let pointing { throw fail("\(pointing.model.name).\(pointing.field.name) still points at \(gone.name)") }
-            state.models[gone.key] = nil
-        case .renameModel(let oldName, let newName):
-            var renamed = try model(oldName)
-            guard state.model(newName) == nil || newName.lowercased() == renamed.key else {
-                throw fail("model \(newName) already exists")
-            }
-            state.models[renamed.key] = nil
-            let oldKey = renamed.key
-            renamed.name = newName
-            store(renamed)
-            for key in state.models.keys {
-                state.models[key]!.fields = state.models[key]!.fields.map { field in
-                    var field = field
-                    switch field.kind {
-                    case .foreignKey(let to, let onDelete) where to.lowercased() == oldKey:
-                        field.kind = .foreignKey(to: newName, onDelete: onDelete)
-                    case .manyToMany(let to) where to.lowercased() == oldKey:
-                        field.kind = .manyToMany(to: newName)
-                    default: break
-                    }
-                    return field
-                }
-            }
-        case .alterModelTable(let name, let table):
-            var changed = try model(name)
-            changed.table = table
-            store(changed)
-        case .addField(let name, let field, _):
-            var changed = try model(name)
-            guard changed.field(field.name) == nil else { throw fail("\(changed.name).\(field.name) already exists") }
-            changed.fields.append(field)
-            store(changed)
-        case .removeField(let name, let fieldName):
-            var changed = try model(name)
-            guard changed.field(fieldName) != nil else { throw fail("there is no field \(changed.name).\(fieldName)") }
-            if changed.uniqueTogether.contains(where: { $0.contains(fieldName) }) || changed.indexes.contains(where: { $0.fields.contains(fieldName) }) {
-                throw fail("\(changed.name).\(fieldName) is still in a unique together set or an index")
-            }
-            changed.fields.removeAll { $0.name == fieldName }
-            store(changed)
-        case .alterField(let name, let field):
-            var changed = try model(name)
-            guard let index = changed.fields.firstIndex(where: { $0.name == field.name }) else {
-                throw fail("there is no field \(changed.name).\(field.name)")
-            }
-            changed.fields[index] = field
-            store(changed)
-        case .renameField(let name, let oldName, let newName):
-            var changed = try model(name)
-            guard let index = changed.fields.firstIndex(where: { $0.name == oldName }) else {
-                throw fail("there is no field \(changed.name).\(oldName)")
-            }
-            guard changed.field(newName) == nil else { throw fail("\(changed.name).\(newName) already exists") }
-            changed.fields[index].name = newName
-            let rename = { (field: String) in field == oldName ? newName : field }
-            changed.uniqueTogether = ModelState.normalized(changed.uniqueTogether.map { $0.map(rename) })
-            changed.indexes = changed.indexes.map { IndexState(name: $0.name, fields: $0.fields.map(rename)) }
-            store(changed)
-        case .addIndex(let name, let index):
-            var changed = try model(name)
-            guard !changed.indexes.contains(where: { $0.name == index.name }) else { throw fail("index \(index.name) already exists") }
-            changed.indexes = (changed.indexes + [index]).sorted { $0.name < $1.name }
-            store(changed)
-        case .removeIndex(let name, let indexName):
-            var changed = try model(name)
-            guard changed.indexes.contains(where: { $0.name == indexName }) else { throw fail("there is no index \(indexName)") }
-            changed.indexes.removeAll { $0.name == indexName }
-            store(changed)
-        case .alterUniqueTogether(let name, let sets):
-            var changed = try model(name)
-            changed.uniqueTogether = ModelState.normalized(sets)
-            store(changed)
-        }
-    }
-
     // MARK: - SQL
 
     /// The identity renames this operation makes, so the schema editor renames instead of
@@ -174,7 +73,7 @@ public enum Operation: Equatable, Sendable {
 
     private var oneOffDefaults: SchemaEditor.OneOffDefaults {
         guard case .addField(let model, let field, let value?) = self else { return [:] }
-        return [TableLayout.TableID(model: model.lowercased(), joinField: nil): [field.name: value]]
+        return [TableLayout.TableID(model: model.lowercased(), joinField: nil): [field.name: field.kind.type.defaultSQL(value)]]
     }
 
     /// The statements that take the database from `before` to the state after this operation.

@@ -8,109 +8,124 @@
 /// 5. add, alter and drop columns,
 /// 6. add foreign keys and create indexes.
 ///
-/// A column type change that only widens (longer `VARCHAR`, `VARCHAR` to `TEXT`, `INTEGER` to
-/// `BIGINT`) is an in-place `ALTER COLUMN ... TYPE`; any other is add, copy, drop and rename, as
-/// CockroachDB advises against rewriting type changes.
+/// A column type change that only widens (`ColumnType.widensInPlace`: a longer `VARCHAR`,
+/// `VARCHAR` to `TEXT`, `INTEGER` to `BIGINT`) is an in-place `ALTER COLUMN ... TYPE`; any other
+/// is add, copy, drop and rename, as CockroachDB advises against rewriting type changes.
 struct SchemaEditor {
-    /// A new NOT NULL column's one-off value for existing rows, by table and column identity.
-    typealias OneOffDefaults = [TableLayout.TableID: [String: FieldDefault]]
+    /// A new NOT NULL column's one-off value for existing rows, as SQL, by table and column identity.
+    typealias OneOffDefaults = [TableLayout.TableID: [String: String]]
+
+    /// The statements of each phase, gathered table by table.
+    private var dropConstraints: [String] = [], dropIndexes: [String] = [], renames: [String] = []
+    private var columnChanges: [String] = [], addConstraints: [String] = [], createIndexes: [String] = []
+    private var droppedTables: [TableLayout.Table] = [], createdTables: [TableLayout.Table] = []
 
     static func statements(from before: TableLayout, to after: TableLayout, renames: Renames = Renames(),
                            oneOffDefaults: OneOffDefaults = [:]) -> [String] {
         let old = before.renamed(renames)
-        let new = after
-        var dropConstraints: [String] = [], dropIndexes: [String] = [], renames: [String] = []
-        var columnChanges: [String] = [], addConstraints: [String] = [], createIndexes: [String] = []
-        var droppedTables: [TableLayout.Table] = [], createdTables: [TableLayout.Table] = []
-
-        for id in Set(old.tables.keys).union(new.tables.keys).sorted() {
-            switch (old.tables[id], new.tables[id]) {
-            case (let o?, nil): droppedTables.append(o)
-            case (nil, let n?): createdTables.append(n)
-            case (let o?, let n?):
-                if o.name != n.name { renames.append(SQLWriter.renameTable(o.name, n.name)) }
-                var rebuilt = Set<String>()
-                // Columns.
-                for column in n.columns {
-                    guard let was = o.column(column.id) else {
-                        columnChanges += SQLWriter.addColumn(n.name, column, oneOffDefault: oneOffDefaults[id]?[column.id])
-                        continue
-                    }
-                    if was.name != column.name { renames.append(SQLWriter.renameColumn(n.name, was.name, column.name)) }
-                    var current = was
-                    if was.type != column.type {
-                        if was.type.widensInPlace(to: column.type) {
-                            columnChanges.append(SQLWriter.alterType(n.name, column.name, column.type))
-                        } else {
-                            let temporary = String("\(column.name.prefix(50))__new")
-                            var fresh = column
-                            fresh.name = temporary; fresh.null = true; fresh.defaultValue = nil; fresh.primaryKey = false
-                            columnChanges += SQLWriter.addColumn(n.name, fresh)
-                            columnChanges.append(SQLWriter.copyColumn(n.name, from: column.name, to: temporary, type: column.type))
-                            columnChanges.append(SQLWriter.dropColumn(n.name, column.name))
-                            columnChanges.append(SQLWriter.renameColumn(n.name, temporary, column.name))
-                            rebuilt.insert(column.id)
-                            current.null = true
-                            current.defaultValue = nil
-                        }
-                    }
-                    if current.defaultValue != column.defaultValue {
-                        columnChanges.append(SQLWriter.setDefault(n.name, column.name, column.defaultValue))
-                    }
-                    if current.null != column.null {
-                        if !column.null && column.defaultValue != nil { columnChanges.append(SQLWriter.fillNulls(n.name, column.name)) }
-                        columnChanges.append(SQLWriter.setNull(n.name, column.name, column.null))
-                    }
-                }
-                for column in o.columns where n.column(column.id) == nil {
-                    columnChanges.append(SQLWriter.dropColumn(n.name, column.name))
-                }
-                // Foreign keys.
-                for fk in o.foreignKeys {
-                    let kept = n.foreignKeys.first { $0.id == fk.id }
-                    if let kept, TableLayout.sameDefinition(fk, kept), !rebuilt.contains(fk.column) {
-                        if kept.name != fk.name { renames.append(SQLWriter.renameConstraint(n.name, fk.name, kept.name)) }
-                    } else {
-                        // Dropped explicitly, before its column goes or changes.
-                        dropConstraints.append(SQLWriter.dropConstraint(o.name, fk.name))
-                    }
-                }
-                for fk in n.foreignKeys {
-                    let was = o.foreignKeys.first { $0.id == fk.id }
-                    if was == nil || !TableLayout.sameDefinition(was!, fk) || rebuilt.contains(fk.column) {
-                        addConstraints.append(SQLWriter.addForeignKey(fk, in: n, layout: new))
-                    }
-                }
-                for unique in n.uniqueConstraints {
-                    if let was = o.uniqueConstraints.first(where: { $0.id == unique.id }), was.name != unique.name {
-                        renames.append(SQLWriter.renameConstraint(n.name, was.name, unique.name))
-                    }
-                }
-                // Indexes.
-                for index in o.indexes {
-                    let kept = n.indexes.first { $0.id == index.id }
-                    if let kept, kept.columns == index.columns, kept.unique == index.unique, rebuilt.isDisjoint(with: index.columns) {
-                        if kept.name != index.name { renames.append(SQLWriter.renameIndex(index.name, kept.name)) }
-                    } else {
-                        dropIndexes.append(SQLWriter.dropIndex(index))
-                    }
-                }
-                for index in n.indexes {
-                    let was = o.indexes.first { $0.id == index.id }
-                    if was == nil || was!.columns != index.columns || was!.unique != index.unique || !rebuilt.isDisjoint(with: index.columns) {
-                        createIndexes.append(SQLWriter.createIndex(index, on: n))
-                    }
-                }
+        var editor = SchemaEditor()
+        for id in Set(old.tables.keys).union(after.tables.keys).sorted() {
+            switch (old.tables[id], after.tables[id]) {
+            case (let o?, nil): editor.droppedTables.append(o)
+            case (nil, let n?): editor.createdTables.append(n)
+            case (let o?, let n?): editor.alterTable(o, into: n, layout: after, oneOffDefaults: oneOffDefaults[id] ?? [:])
             case (nil, nil): break
             }
         }
+        var statements = editor.dropConstraints + editor.dropIndexes
+        statements += ordered(editor.droppedTables, referencedFirst: false).map { SQLWriter.dropTable($0.name) }
+        statements += editor.renames
+        for table in ordered(editor.createdTables, referencedFirst: true) { statements += SQLWriter.createTable(table, layout: after) }
+        return statements + editor.columnChanges + editor.addConstraints + editor.createIndexes
+    }
 
-        var statements = dropConstraints + dropIndexes
-        statements += ordered(droppedTables, referencedFirst: false).map { SQLWriter.dropTable($0.name) }
-        statements += renames
-        for table in ordered(createdTables, referencedFirst: true) { statements += SQLWriter.createTable(table, layout: new) }
-        statements += columnChanges + addConstraints + createIndexes
-        return statements
+    /// A table on both sides: its name, columns, foreign keys, unique constraints and indexes.
+    private mutating func alterTable(_ o: TableLayout.Table, into n: TableLayout.Table, layout: TableLayout, oneOffDefaults: [String: String]) {
+        if o.name != n.name { renames.append(SQLWriter.renameTable(o.name, n.name)) }
+        var rebuilt = Set<String>()
+        for column in n.columns {
+            guard let was = o.column(column.id) else {
+                columnChanges += SQLWriter.addColumn(n.name, column, oneOffDefault: oneOffDefaults[column.id])
+                continue
+            }
+            if alterColumn(was, into: column, table: n.name) { rebuilt.insert(column.id) }
+        }
+        for column in o.columns where n.column(column.id) == nil {
+            columnChanges.append(SQLWriter.dropColumn(n.name, column.name))
+        }
+        alterForeignKeys(o, into: n, layout: layout, rebuilt: rebuilt)
+        for unique in n.uniqueConstraints {
+            if let was = o.uniqueConstraints.first(where: { $0.id == unique.id }), was.name != unique.name {
+                renames.append(SQLWriter.renameConstraint(n.name, was.name, unique.name))
+            }
+        }
+        alterIndexes(o, into: n, rebuilt: rebuilt)
+    }
+
+    /// A column on both sides; true when it was rebuilt (a type change that does not widen in
+    /// place: add, copy, drop, rename), which its constraints and indexes must follow.
+    private mutating func alterColumn(_ was: TableLayout.Column, into column: TableLayout.Column, table: String) -> Bool {
+        if was.name != column.name { renames.append(SQLWriter.renameColumn(table, was.name, column.name)) }
+        var current = was, rebuilt = false
+        if was.type != column.type {
+            if was.type.widensInPlace(to: column.type) {
+                columnChanges.append(SQLWriter.alterType(table, column.name, column.type))
+            } else {
+                let temporary = String("\(column.name.prefix(50))__new")
+                var fresh = column
+                fresh.name = temporary; fresh.null = true; fresh.defaultSQL = nil; fresh.primaryKey = false
+                columnChanges += SQLWriter.addColumn(table, fresh)
+                columnChanges.append(SQLWriter.copyColumn(table, from: column.name, to: temporary, type: column.type))
+                columnChanges.append(SQLWriter.dropColumn(table, column.name))
+                columnChanges.append(SQLWriter.renameColumn(table, temporary, column.name))
+                rebuilt = true
+                current.null = true
+                current.defaultSQL = nil
+            }
+        }
+        if current.defaultSQL != column.defaultSQL {
+            columnChanges.append(SQLWriter.setDefault(table, column.name, column.defaultSQL))
+        }
+        if current.null != column.null {
+            if !column.null && column.defaultSQL != nil { columnChanges.append(SQLWriter.fillNulls(table, column.name)) }
+            columnChanges.append(SQLWriter.setNull(table, column.name, column.null))
+        }
+        return rebuilt
+    }
+
+    /// Foreign keys that go or change are dropped (before their column goes or changes) and
+    /// added again; those kept under a new name are renamed.
+    private mutating func alterForeignKeys(_ o: TableLayout.Table, into n: TableLayout.Table, layout: TableLayout, rebuilt: Set<String>) {
+        func unchanged(_ a: TableLayout.ForeignKeyConstraint, _ b: TableLayout.ForeignKeyConstraint) -> Bool {
+            TableLayout.sameDefinition(a, b) && !rebuilt.contains(b.column)
+        }
+        for fk in o.foreignKeys {
+            if let kept = n.foreignKeys.first(where: { $0.id == fk.id }), unchanged(fk, kept) {
+                if kept.name != fk.name { renames.append(SQLWriter.renameConstraint(n.name, fk.name, kept.name)) }
+            } else {
+                dropConstraints.append(SQLWriter.dropConstraint(o.name, fk.name))
+            }
+        }
+        for fk in n.foreignKeys where !(o.foreignKeys.first { $0.id == fk.id }.map { unchanged($0, fk) } ?? false) {
+            addConstraints.append(SQLWriter.addForeignKey(fk, in: n, layout: layout))
+        }
+    }
+
+    /// Indexes that go or change are dropped and created again; those kept under a new name are renamed.
+    private mutating func alterIndexes(_ o: TableLayout.Table, into n: TableLayout.Table, rebuilt: Set<String>) {
+        func unchanged(_ a: TableLayout.IndexDefinition, _ b: TableLayout.IndexDefinition) -> Bool {
+            a.columns == b.columns && a.unique == b.unique && rebuilt.isDisjoint(with: b.columns)
+        }
+        for index in o.indexes {
+            if let kept = n.indexes.first(where: { $0.id == index.id }), unchanged(index, kept) {
+                if kept.name != index.name { renames.append(SQLWriter.renameIndex(index.name, kept.name)) }
+            } else {
+                dropIndexes.append(SQLWriter.dropIndex(index))
+            }
+        }
+        for index in n.indexes where !(o.indexes.first { $0.id == index.id }.map { unchanged($0, index) } ?? false) {
+            createIndexes.append(SQLWriter.createIndex(index, on: n))
+        }
     }
 
     /// Tables in an order where each one's foreign-key targets among them come first
