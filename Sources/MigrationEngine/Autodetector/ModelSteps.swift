@@ -46,7 +46,7 @@ extension AutodetectorRun {
             later += split.lateFields.map { .addField(model: wanted.name, field: $0) }
             completions += split.completions
         }
-        for operation in later { try emit(operation) }
+        for operation in later + completions { try emit(operation) }
     }
 
     /// The index in `pending` of the first model that points at no other pending model (itself
@@ -112,13 +112,27 @@ extension AutodetectorRun {
         return pointers
     }
 
-    /// Removes the fields of the models in `keys` (other than `key`) that point at `key`.
+    /// Removes the fields of the models in `keys` (other than `key`) that point at `key`, each
+    /// after the indexes and unique-together sets that hold it.
     mutating func removeFields(pointingAt key: String, from keys: [String]) throws {
         for other in keys where other != key {
             guard let model = current.models[other] else { continue }
             for field in model.fields where field.kind.target?.lowercased() == key {
+                try removeIndexesAndUniqueTogether(holding: field.name, of: other)
                 try emit(.removeField(model: model.name, name: field.name))
             }
+        }
+    }
+
+    /// Removes the indexes of model `key` over `field`, and its unique-together sets with it.
+    mutating func removeIndexesAndUniqueTogether(holding field: String, of key: String) throws {
+        guard let model = current.models[key] else { return }
+        for index in model.indexes where index.fields.contains(field) {
+            try emit(.removeIndex(model: model.name, name: index.name))
+        }
+        let remaining = model.uniqueTogether.filter { !$0.contains(field) }
+        if remaining != model.uniqueTogether {
+            try emit(.alterUniqueTogether(model: model.name, uniqueTogether: remaining))
         }
     }
 
