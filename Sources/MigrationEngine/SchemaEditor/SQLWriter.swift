@@ -1,10 +1,10 @@
 import Database
 
-/// The SQL dialect, in one place: identifier quoting, literals and statement text.
+/// The SQL dialect, in one place: identifier quoting, literals and statement text (the column
+/// types are the field kinds', in Fields/).
 ///
-/// Everything written here runs on both CockroachDB and PostgreSQL 15 (see
-/// shared/design/cockroachdb.md): `BIGSERIAL`, `VARCHAR`/`TEXT`, `DECIMAL`, `TIMESTAMPTZ`, no
-/// `DEFERRABLE`, no `CONCURRENTLY`, one schema change per statement, named constraints and indexes
+/// Everything written here runs on both CockroachDB and PostgreSQL 15: `BIGSERIAL`,
+/// `VARCHAR`/`TEXT`, `DECIMAL`, `TIMESTAMPTZ`, no `DEFERRABLE`, no `CONCURRENTLY`, one schema change per statement, named constraints and indexes
 /// (so later migrations can drop and rename them without asking the database), and unique
 /// indexes dropped with `DROP INDEX ... CASCADE`, the form both accept.
 public enum SQLWriter {
