@@ -20,6 +20,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // SHA-256 for migration checksums and index names (already in the graph through Hummingbird).
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         // No default traits: "FullFoundation" links full Foundation (and ICU's data) for the
         // URL-encoded form coders, "ConfigurationSupport" adds swift-configuration; the server uses
@@ -27,8 +29,6 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         // For HTTPRequestPart in the server's own channel handler (already a dependency of Hummingbird).
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
-        // SHA-256 for migration checksums and index names (already in the graph through Hummingbird).
-        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .systemLibrary(
