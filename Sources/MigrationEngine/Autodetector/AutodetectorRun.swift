@@ -26,7 +26,6 @@ struct AutodetectorRun {
 
     /// A model in both states (after renames), as it is now and as it should be.
     struct KeptModel {
-        var key: String
         var now: ModelState
         var wanted: ModelState
     }
@@ -39,7 +38,7 @@ struct AutodetectorRun {
     /// The model `key` as it is now and as it should be (nil when it is not in both).
     func kept(_ key: String) -> KeptModel? {
         guard let now = current.models[key], let wanted = target.models[key] else { return nil }
-        return KeptModel(key: key, now: now, wanted: wanted)
+        return KeptModel(now: now, wanted: wanted)
     }
 
     /// For each kept model, in key order: `body` with the model as it is when its turn comes.
