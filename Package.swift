@@ -20,6 +20,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // SHA-256 for migration checksums and index names (already in the graph through Hummingbird).
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         // No default traits: "FullFoundation" links full Foundation (and ICU's data) for the
         // URL-encoded form coders, "ConfigurationSupport" adds swift-configuration; the server uses
@@ -52,6 +54,7 @@ let package = Package(
             name: "MigrationEngine",
             dependencies: [
                 "Database",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -128,6 +128,6 @@ indirect enum StatementEffect: Equatable, CustomStringConvertible {
     /// implicit transaction; other statements run in one transaction with their progress record.
     static func isSchemaChange(_ sql: String) -> Bool {
         let first = SQLLexer.tokens(sql).first { $0.kind != .comment }?.keyword ?? ""
-        return MigrationLinter.Pass.schemaChangeVerbs.contains(first) || ["GRANT", "REVOKE", "REINDEX", "VACUUM"].contains(first)
+        return LintStatement.schemaChangeVerbs.contains(first) || ["GRANT", "REVOKE", "REINDEX", "VACUUM"].contains(first)
     }
 }

@@ -89,6 +89,30 @@ import Testing
         #expect(back.map(\.description) == ["Remove field a from b", "Delete model A", "Delete model B"])
     }
 
+    /// The field that closes a cycle comes late, and so do the index and the unique-together set
+    /// over it; when the models go, the field goes after them.
+    @Test func foreignKeyCycleWithAnIndexAndAUniqueSetOverItsClosingField() throws {
+        let models = [
+            Model("A", uniqueTogether: [["b", "n"]], indexes: [Index(fields: ["b"], name: "a_b_idx")]) {
+                ForeignKey("b", to: "B", onDelete: .setNull, null: true)
+                IntegerField("n", null: true)
+            },
+            Model("B", uniqueTogether: [["a", "m"]]) { ForeignKey("a", to: "A", onDelete: .cascade, null: true); IntegerField("m", null: true) },
+        ]
+        let empty = ProjectState(appLabel: "myproject"), full = try Fixtures.state(models)
+        let ops = try Autodetector(from: empty, to: full).changes(questioner: NonInteractiveQuestioner())
+        #expect(ops.map(\.description) == [
+            "Create model A", "Create model B", "Add field b to a",
+            "Alter unique_together for a (1 constraint(s))", "Create index a_b_idx on field(s) b of model a",
+        ])
+        try Self.expectLayoutsAgree(ops, from: empty)
+        let back = try Autodetector(from: full, to: empty).changes(questioner: NonInteractiveQuestioner())
+        #expect(back.map(\.description) == [
+            "Alter unique_together for b (0 constraint(s))", "Remove field a from b", "Delete model A", "Delete model B",
+        ])
+        try Self.expectLayoutsAgree(back, from: full)
+    }
+
     @Test func foreignKeyCycleOfThreeIsOpenedBeforeTheModelsGo() throws {
         let models = [
             Model("A") { AutoField("id", primaryKey: true); ForeignKey("b", to: "B", onDelete: .cascade, null: true) },

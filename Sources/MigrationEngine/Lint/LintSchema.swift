@@ -91,7 +91,7 @@ struct LintSchema {
     ]
 
     /// A column definition: `name type [constraints]`.
-    struct ColumnDefinition {
+    struct ColumnDefinition: Equatable {
         var name: String
         var type: ColumnType
         var primaryKey: Bool
@@ -178,96 +178,103 @@ struct LintSchema {
 
     // MARK: - Learning from a statement
 
+    /// Learns what `s` does to the schema, when it is a statement that changes what the rules
+    /// ask about; anything else teaches nothing.
     mutating func absorb(_ s: LintStatement) {
         if let (table, elements) = Self.createTable(s) {
-            var facts = Table()
-            for element in elements {
-                guard let head = element.first?.keyword.flatMap({ Self.tableConstraintStarts.contains($0) ? $0 : nil }) else {
-                    if let column = Self.columnDefinition(element) {
-                        facts.columns[column.name] = column.type
-                        if column.primaryKey { facts.primaryKey.insert(column.name); facts.primaryKeyConstraint = facts.primaryKeyConstraint ?? "\(table)_pkey" }
-                        if column.primaryKey || column.unique || column.references { facts.indexed.insert(column.name) }
-                    }
-                    continue
-                }
-                let words = element.compactMap(\.keyword)
-                let columns = Self.parenthesizedNames(element)
-                if words.contains("PRIMARY") {
-                    facts.primaryKey.formUnion(columns)
-                    facts.primaryKeyConstraint = head == "CONSTRAINT" ? element.dropFirst().first?.name : "\(table)_pkey"
-                }
-                if words.contains("PRIMARY") || words.contains("UNIQUE") || words.contains("FOREIGN") || words.contains("INDEX") {
-                    facts.indexed.formUnion(columns)
-                }
-            }
-            tables[table] = facts
-            return
-        }
-        if s.tokens.first?.keyword == "CREATE", let indexAt = s.find(["INDEX"]), indexAt <= 2, let onAt = s.find(["ON"], from: indexAt) {
-            var i = onAt + 1
-            if s.tokens.count > i, s.tokens[i].keyword == "ONLY" { i += 1 }
-            guard let (table, after) = Self.qualifiedName(s.tokens, at: i) else { return }
-            let columns = Self.parenthesizedNames(s.tokens[after...])
-            tables[table, default: Table()].indexed.formUnion(columns)
-            var nameAt = indexAt + 1
-            if s.tokens[nameAt].keyword == "CONCURRENTLY" { nameAt += 1 }
-            if s.find(["IF", "NOT", "EXISTS"], from: nameAt) == nameAt { nameAt += 3 }
-            if nameAt < onAt, let name = s.tokens[nameAt].name { indexes[name] = (table, columns) }
-            return
-        }
-        if s.starts(with: ["DROP", "TABLE"]) {
+            tables[table] = Self.facts(ofNewTable: table, elements)
+        } else if s.tokens.first?.keyword == "CREATE", let indexAt = s.find(["INDEX"]), indexAt <= 2, let onAt = s.find(["ON"], from: indexAt) {
+            absorbCreateIndex(s, indexAt: indexAt, onAt: onAt)
+        } else if s.starts(with: ["DROP", "TABLE"]) {
             var i = 2
             if s.find(["IF", "EXISTS"], from: i) == i { i += 2 }
             for part in Self.splitAtCommas(s.tokens[i...]) {
                 if let (name, _) = Self.qualifiedName(Array(part), at: 0) { tables[name] = nil }
             }
-            return
-        }
-        if s.starts(with: ["ALTER", "TABLE"]), s.find(["RENAME", "TO"]) != nil, let (table, _) = Self.alterTable(s),
-           let to = s.find(["TO"]), to + 1 < s.tokens.count, let new = s.tokens[to + 1].name, s.find(["RENAME", "TO"]) == to - 1 {
+        } else if s.starts(with: ["ALTER", "TABLE"]), s.find(["RENAME", "TO"]) != nil, let (table, _) = Self.alterTable(s),
+                  let to = s.find(["TO"]), to + 1 < s.tokens.count, let new = s.tokens[to + 1].name, s.find(["RENAME", "TO"]) == to - 1 {
             tables[new] = tables[table]
             tables[table] = nil
-            return
+        } else if let (table, actions) = Self.alterTable(s) {
+            for action in actions { absorb(Array(action), of: table) }
         }
-        guard let (table, actions) = Self.alterTable(s) else { return }
-        for action in actions {
-            let words = action.compactMap(\.keyword)
-            let a = Array(action)
-            guard let verb = words.first else { continue }
-            switch verb {
-            case "ADD":
-                var i = 1
-                if a.count > i, a[i].keyword == "COLUMN" { i += 1 }
-                if a.count > i + 2, a[i].keyword == "IF", a[i + 1].keyword == "NOT" { i += 3 }
-                if let head = a.count > i ? a[i].keyword : nil, Self.tableConstraintStarts.contains(head) {
-                    let columns = Self.parenthesizedNames(action)
-                    if words.contains("PRIMARY") { tables[table, default: Table()].primaryKey = Set(columns) }
-                    tables[table, default: Table()].indexed.formUnion(columns)
-                } else if let column = Self.columnDefinition(a[i...]) {
-                    tables[table, default: Table()].columns[column.name] = column.type
-                    if column.primaryKey || column.unique || column.references { tables[table, default: Table()].indexed.insert(column.name) }
+    }
+
+    /// The columns and keys a `CREATE TABLE` makes.
+    static func facts(ofNewTable table: String, _ elements: [ArraySlice<SQLToken>]) -> Table {
+        var facts = Table()
+        for element in elements {
+            guard let head = element.first?.keyword.flatMap({ tableConstraintStarts.contains($0) ? $0 : nil }) else {
+                if let column = columnDefinition(element) {
+                    facts.columns[column.name] = column.type
+                    if column.primaryKey { facts.primaryKey.insert(column.name); facts.primaryKeyConstraint = facts.primaryKeyConstraint ?? "\(table)_pkey" }
+                    if column.primaryKey || column.unique || column.references { facts.indexed.insert(column.name) }
                 }
-            case "DROP":
-                var i = 1
-                if a.count > i, a[i].keyword == "CONSTRAINT" { continue }
-                if a.count > i, a[i].keyword == "COLUMN" { i += 1 }
-                if a.count > i + 1, a[i].keyword == "IF", a[i + 1].keyword == "EXISTS" { i += 2 }
-                if a.count > i, let name = a[i].name {
-                    tables[table]?.columns[name] = nil
-                    tables[table]?.indexed.remove(name)
-                }
-            case "ALTER":
-                if let (column, type) = Self.alterColumnType(a) { tables[table, default: Table()].columns[column] = type }
-            case "RENAME":
-                var i = 1
-                if a.count > i, a[i].keyword == "COLUMN" { i += 1 }
-                if a.count > i + 2, let old = a[i].name, a[i + 1].keyword == "TO", let new = a[i + 2].name {
-                    if let type = tables[table]?.columns.removeValue(forKey: old) { tables[table]?.columns[new] = type }
-                    if tables[table]?.indexed.remove(old) != nil { tables[table]?.indexed.insert(new) }
-                    if tables[table]?.primaryKey.remove(old) != nil { tables[table]?.primaryKey.insert(new) }
-                }
-            default: break
+                continue
             }
+            let words = element.compactMap(\.keyword)
+            let columns = parenthesizedNames(element)
+            if words.contains("PRIMARY") {
+                facts.primaryKey.formUnion(columns)
+                facts.primaryKeyConstraint = head == "CONSTRAINT" ? element.dropFirst().first?.name : "\(table)_pkey"
+            }
+            if words.contains("PRIMARY") || words.contains("UNIQUE") || words.contains("FOREIGN") || words.contains("INDEX") {
+                facts.indexed.formUnion(columns)
+            }
+        }
+        return facts
+    }
+
+    /// `CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] [name] ON [ONLY] table (columns)`.
+    mutating func absorbCreateIndex(_ s: LintStatement, indexAt: Int, onAt: Int) {
+        var i = onAt + 1
+        if s.tokens.count > i, s.tokens[i].keyword == "ONLY" { i += 1 }
+        guard let (table, after) = Self.qualifiedName(s.tokens, at: i) else { return }
+        let columns = Self.parenthesizedNames(s.tokens[after...])
+        tables[table, default: Table()].indexed.formUnion(columns)
+        var nameAt = indexAt + 1
+        if s.tokens[nameAt].keyword == "CONCURRENTLY" { nameAt += 1 }
+        if s.find(["IF", "NOT", "EXISTS"], from: nameAt) == nameAt { nameAt += 3 }
+        if nameAt < onAt, let name = s.tokens[nameAt].name { indexes[name] = (table, columns) }
+    }
+
+    /// One action of an `ALTER TABLE`: columns and keys added, dropped, retyped or renamed.
+    mutating func absorb(_ a: [SQLToken], of table: String) {
+        let words = a.compactMap(\.keyword)
+        guard let verb = words.first else { return }
+        switch verb {
+        case "ADD":
+            var i = 1
+            if a.count > i, a[i].keyword == "COLUMN" { i += 1 }
+            if a.count > i + 2, a[i].keyword == "IF", a[i + 1].keyword == "NOT" { i += 3 }
+            if let head = a.count > i ? a[i].keyword : nil, Self.tableConstraintStarts.contains(head) {
+                let columns = Self.parenthesizedNames(a[...])
+                if words.contains("PRIMARY") { tables[table, default: Table()].primaryKey = Set(columns) }
+                tables[table, default: Table()].indexed.formUnion(columns)
+            } else if let column = Self.columnDefinition(a[i...]) {
+                tables[table, default: Table()].columns[column.name] = column.type
+                if column.primaryKey || column.unique || column.references { tables[table, default: Table()].indexed.insert(column.name) }
+            }
+        case "DROP":
+            var i = 1
+            if a.count > i, a[i].keyword == "CONSTRAINT" { return }
+            if a.count > i, a[i].keyword == "COLUMN" { i += 1 }
+            if a.count > i + 1, a[i].keyword == "IF", a[i + 1].keyword == "EXISTS" { i += 2 }
+            if a.count > i, let name = a[i].name {
+                tables[table]?.columns[name] = nil
+                tables[table]?.indexed.remove(name)
+            }
+        case "ALTER":
+            if let (column, type) = Self.alterColumnType(a) { tables[table, default: Table()].columns[column] = type }
+        case "RENAME":
+            var i = 1
+            if a.count > i, a[i].keyword == "COLUMN" { i += 1 }
+            if a.count > i + 2, let old = a[i].name, a[i + 1].keyword == "TO", let new = a[i + 2].name {
+                if let type = tables[table]?.columns.removeValue(forKey: old) { tables[table]?.columns[new] = type }
+                if tables[table]?.indexed.remove(old) != nil { tables[table]?.indexed.insert(new) }
+                if tables[table]?.primaryKey.remove(old) != nil { tables[table]?.primaryKey.insert(new) }
+            }
+        default: break
         }
     }
 

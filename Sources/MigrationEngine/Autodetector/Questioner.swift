@@ -32,28 +32,9 @@ extension Questioner {
     }
 
     /// The value a person typed for a field's one-off default, or nil if it does not fit the type.
+    /// What it means is the field kind's to say (`FieldType.parseDefault`).
     static func parseDefault(_ text: String, for field: FieldState) -> FieldDefault? {
-        let text = text.trimmingSpaces()
-        switch field.kind {
-        case .char(let maxLength):
-            return text.count <= maxLength ? .string(text) : nil
-        case .text: return .string(text)
-        case .integer: return Int32(text).map { .integer(Int64($0)) }
-        case .bigInteger: return Int64(text).map(FieldDefault.integer)
-        case .decimal(let digits, let places):
-            guard FieldDefault.isPlainDecimal(text) else { return nil }
-            let parts = (text.hasPrefix("-") ? text.dropFirst() : text[...]).split(separator: ".", omittingEmptySubsequences: false)
-            let fraction = parts.count > 1 ? parts[1].count : 0
-            return fraction <= places && parts[0].count <= digits - places ? .decimal(text) : nil
-        case .boolean:
-            switch text.lowercased() {
-            case "true", "t", "yes", "1": return .boolean(true)
-            case "false", "f", "no", "0": return .boolean(false)
-            default: return nil
-            }
-        case .dateTime: return text.lowercased() == "now" ? .now : nil
-        case .foreignKey, .manyToMany, .autoField, .bigAutoField: return nil
-        }
+        field.kind.type.parseDefault(text.trimmingSpaces())
     }
 }
 
@@ -98,7 +79,7 @@ public struct InteractiveQuestioner: Questioner {
             if answer == "2" { break }
             guard answer == "1" else { write("Please select a valid option.\n"); continue }
             while true {
-                write("Please enter the default value for \(field.name) (\(field.kind.typeName)\(field.kind == .dateTime ? ", \"now\"" : "")): ")
+                write("Please enter the default value for \(field.name) (\(field.kind.typeName)\(field.kind.type.defaultPromptHint)): ")
                 guard let text = readLine() else { throw QuestionerError(description: "no default given for \(model.key).\(field.name)") }
                 if let value = Self.parseDefault(text, for: field) { return value }
                 write("That is not a valid \(field.kind.typeName) value.\n")

@@ -34,9 +34,12 @@ struct TableLayout: Equatable {
         /// The field name, or `id` / `from` / `to` in a join table.
         var id: String
         var name: String
-        var type: ColumnType
+        /// The field kind's column type (`TableLayout.ColumnType` is the closed list SchemaInspector
+        /// still switches over; see SchemaInspectorColumnTypes.swift).
+        var type: MigrationEngine.ColumnType
         var null: Bool
-        var defaultValue: FieldDefault?
+        /// The default as SQL, as the field's kind writes it.
+        var defaultSQL: String?
         var primaryKey: Bool
     }
 
@@ -62,44 +65,6 @@ struct TableLayout: Equatable {
         var unique: Bool
     }
 
-    /// Column types the writer emits.
-    enum ColumnType: Equatable {
-        case bigSerial
-        case varchar(Int)
-        case text
-        case integer
-        case bigInt
-        case decimal(Int, Int)
-        case boolean
-        case timestampTZ
-
-        var sql: String {
-            switch self {
-            case .bigSerial: return "BIGSERIAL"
-            case .varchar(let n): return "VARCHAR(\(n))"
-            case .text: return "TEXT"
-            case .integer: return "INTEGER"
-            case .bigInt: return "BIGINT"
-            case .decimal(let p, let s): return "DECIMAL(\(p), \(s))"
-            case .boolean: return "BOOLEAN"
-            case .timestampTZ: return "TIMESTAMPTZ"
-            }
-        }
-
-        /// The type a foreign key column pointing at a column of this type has.
-        var referenceType: ColumnType { self == .bigSerial ? .bigInt : self }
-
-        /// Whether changing to `other` keeps every value and needs no rewrite, so that
-        /// `ALTER COLUMN ... TYPE` runs in place on CockroachDB as well.
-        func widensInPlace(to other: ColumnType) -> Bool {
-            switch (self, other) {
-            case (.varchar(let a), .varchar(let b)): return b >= a
-            case (.varchar, .text), (.integer, .bigInt): return true
-            default: return false
-            }
-        }
-    }
-
     /// The layout of every model in `state`, or of those whose key is in `only`.
     init(_ state: ProjectState, only keys: Set<String>? = nil) {
         tables = [:]
@@ -109,25 +74,25 @@ struct TableLayout: Equatable {
             let table = state.tableName(of: model)
             var columns: [Column] = [], foreignKeys: [ForeignKeyConstraint] = [], indexes: [IndexDefinition] = []
             for field in model.fields {
-                switch field.kind {
-                case .manyToMany(let to):
+                switch field.kind.type.relation {
+                case .manyToMany(let to)?:
                     guard let target = state.model(to), let joined = TableLayout.joinTable(state, model, field, target) else { continue }
                     tables[joined.id] = joined
-                case .foreignKey(let to, let onDelete):
+                case .foreignKey(let to, let onDelete)?:
                     guard let target = state.model(to), let targetKey = state.primaryKey(of: target),
-                          let targetType = TableLayout.columnType(targetKey.kind) else { continue }
-                    columns.append(Column(id: field.name, name: field.column, type: targetType.referenceType, null: field.null,
-                                          defaultValue: nil, primaryKey: field.primaryKey))
+                          let targetType = targetKey.kind.type.referenceColumnType else { continue }
+                    columns.append(Column(id: field.name, name: field.column, type: targetType, null: field.null,
+                                          defaultSQL: nil, primaryKey: field.primaryKey))
                     let targetTable = state.tableName(of: target)
                     foreignKeys.append(ForeignKeyConstraint(
                         id: "fk:\(field.name)",
                         name: Names.indexName(table, [field.column], suffix: "_fk_\(targetTable)_\(targetKey.column)"),
                         column: field.name, target: TableID(model: target.key, joinField: nil),
                         targetColumn: targetKey.name, onDelete: onDelete))
-                default:
-                    guard let type = TableLayout.columnType(field.kind) else { continue }
+                case nil:
+                    guard let type = field.kind.type.columnType else { continue }
                     columns.append(Column(id: field.name, name: field.column, type: type, null: field.null,
-                                          defaultValue: field.defaultValue, primaryKey: field.primaryKey))
+                                          defaultSQL: field.defaultSQL, primaryKey: field.primaryKey))
                 }
                 if field.hasColumn && field.unique && !field.primaryKey {
                     indexes.append(IndexDefinition(id: "uniq:\(field.name)", name: Names.indexName(table, [field.column], suffix: "_uniq"),
@@ -198,7 +163,7 @@ struct TableLayout: Equatable {
     /// cascading, the pair unique, each column indexed.
     static func joinTable(_ state: ProjectState, _ model: ModelState, _ field: FieldState, _ target: ModelState) -> Table? {
         guard let fromKey = state.primaryKey(of: model), let toKey = state.primaryKey(of: target),
-              let fromType = columnType(fromKey.kind), let toType = columnType(toKey.kind) else { return nil }
+              let fromType = fromKey.kind.type.referenceColumnType, let toType = toKey.kind.type.referenceColumnType else { return nil }
         let name = state.joinTableName(of: model, field: field)
         let (from, to) = state.joinColumns(of: model, field: field)
         let fromTable = state.tableName(of: model), toTable = state.tableName(of: target)
@@ -206,9 +171,9 @@ struct TableLayout: Equatable {
             id: TableID(model: model.key, joinField: field.name),
             name: name,
             columns: [
-                Column(id: "id", name: "id", type: .bigSerial, null: false, defaultValue: nil, primaryKey: true),
-                Column(id: "from", name: from, type: fromType.referenceType, null: false, defaultValue: nil, primaryKey: false),
-                Column(id: "to", name: to, type: toType.referenceType, null: false, defaultValue: nil, primaryKey: false),
+                Column(id: "id", name: "id", type: .bigSerial, null: false, defaultSQL: nil, primaryKey: true),
+                Column(id: "from", name: from, type: fromType, null: false, defaultSQL: nil, primaryKey: false),
+                Column(id: "to", name: to, type: toType, null: false, defaultSQL: nil, primaryKey: false),
             ],
             foreignKeys: [
                 ForeignKeyConstraint(id: "fk:from", name: Names.indexName(name, [from], suffix: "_fk_\(fromTable)_\(fromKey.column)"),
@@ -224,20 +189,6 @@ struct TableLayout: Equatable {
                 IndexDefinition(id: "idx:to", name: Names.indexName(name, [to]), columns: ["to"], unique: false),
             ]
         )
-    }
-
-    static func columnType(_ kind: FieldKind) -> ColumnType? {
-        switch kind {
-        case .autoField, .bigAutoField: return .bigSerial
-        case .char(let n): return .varchar(n)
-        case .text: return .text
-        case .integer: return .integer
-        case .bigInteger: return .bigInt
-        case .decimal(let p, let s): return .decimal(p, s)
-        case .boolean: return .boolean
-        case .dateTime: return .timestampTZ
-        case .foreignKey, .manyToMany: return nil
-        }
     }
 
     /// The same layout with identities renamed, so that it lines up with the layout after a rename.
@@ -312,22 +263,5 @@ struct Renames {
             result.fields[result.model(model)] = inverse
         }
         return result
-    }
-}
-
-/// Django's naming of indexes and constraints (`BaseDatabaseSchemaEditor._create_index_name`),
-/// with a SHA-256 digest where Django uses MD5, kept within PostgreSQL's 63 characters.
-enum Names {
-    static let maxLength = 63
-
-    static func indexName(_ table: String, _ columns: [String], suffix: String = "") -> String {
-        var hashSuffix = String(SHA256.hexDigest(of: ([table] + columns).joined(separator: "\u{0}")).prefix(8)) + suffix
-        let name = "\(table)_\(columns.joined(separator: "_"))_\(hashSuffix)"
-        if name.count <= maxLength { return name }
-        if hashSuffix.count > maxLength / 3 { hashSuffix = String(hashSuffix.prefix(maxLength / 3)) }
-        let other = (maxLength - hashSuffix.count) / 2 - 1
-        var short = "\(table.prefix(other))_\(columns.joined(separator: "_").prefix(other))_\(hashSuffix)"
-        if short.first == "_" || short.first?.isNumber == true { short = "D" + short.dropLast() }
-        return short
     }
 }

@@ -1,10 +1,10 @@
 import Database
 
-/// The SQL dialect, in one place: identifier quoting, literals and statement text.
+/// The SQL dialect, in one place: identifier quoting, literals and statement text (the column
+/// types are the field kinds', in Fields/).
 ///
-/// Everything written here runs on both CockroachDB and PostgreSQL 15 (see
-/// shared/design/cockroachdb.md): `BIGSERIAL`, `VARCHAR`/`TEXT`, `DECIMAL`, `TIMESTAMPTZ`, no
-/// `DEFERRABLE`, no `CONCURRENTLY`, one schema change per statement, named constraints and indexes
+/// Everything written here runs on both CockroachDB and PostgreSQL 15: `BIGSERIAL`,
+/// `VARCHAR`/`TEXT`, `DECIMAL`, `TIMESTAMPTZ`, no `DEFERRABLE`, no `CONCURRENTLY`, one schema change per statement, named constraints and indexes
 /// (so later migrations can drop and rename them without asking the database), and unique
 /// indexes dropped with `DROP INDEX ... CASCADE`, the form both accept.
 public enum SQLWriter {
@@ -30,19 +30,9 @@ public enum SQLWriter {
         return ok && !("0"..."9").contains(first)
     }
 
-    static func defaultSQL(_ value: FieldDefault) -> String {
-        switch value {
-        case .string(let text): return literal(text)
-        case .integer(let n): return String(n)
-        case .decimal(let text): return text
-        case .boolean(let b): return b ? "TRUE" : "FALSE"
-        case .now: return "now()"
-        }
-    }
-
     static func columnDefinition(_ column: TableLayout.Column) -> String {
         var sql = "\(quote(column.name)) \(column.type.sql) \(column.null ? "NULL" : "NOT NULL")"
-        if let value = column.defaultValue { sql += " DEFAULT \(defaultSQL(value))" }
+        if let value = column.defaultSQL { sql += " DEFAULT \(value)" }
         if column.primaryKey { sql += " PRIMARY KEY" }
         return sql
     }
@@ -73,11 +63,13 @@ public enum SQLWriter {
 
     static func renameTable(_ old: String, _ new: String) -> String { "ALTER TABLE \(quote(old)) RENAME TO \(quote(new));" }
 
-    static func addColumn(_ table: String, _ column: TableLayout.Column, oneOffDefault: FieldDefault? = nil) -> [String] {
+    /// `oneOffDefault` (SQL) fills the existing rows and is dropped at once, unless the column
+    /// has a default of its own.
+    static func addColumn(_ table: String, _ column: TableLayout.Column, oneOffDefault: String? = nil) -> [String] {
         var definition = column
-        if let oneOffDefault, column.defaultValue == nil { definition.defaultValue = oneOffDefault }
+        if let oneOffDefault, column.defaultSQL == nil { definition.defaultSQL = oneOffDefault }
         var statements = ["ALTER TABLE \(quote(table)) ADD COLUMN \(columnDefinition(definition));"]
-        if oneOffDefault != nil, column.defaultValue == nil {
+        if oneOffDefault != nil, column.defaultSQL == nil {
             statements.append("ALTER TABLE \(quote(table)) ALTER COLUMN \(quote(column.name)) DROP DEFAULT;")
         }
         return statements
@@ -91,7 +83,7 @@ public enum SQLWriter {
         "ALTER TABLE \(quote(table)) RENAME COLUMN \(quote(old)) TO \(quote(new));"
     }
 
-    static func alterType(_ table: String, _ column: String, _ type: TableLayout.ColumnType) -> String {
+    static func alterType(_ table: String, _ column: String, _ type: ColumnType) -> String {
         "ALTER TABLE \(quote(table)) ALTER COLUMN \(quote(column)) TYPE \(type.sql);"
     }
 
@@ -99,8 +91,8 @@ public enum SQLWriter {
         "ALTER TABLE \(quote(table)) ALTER COLUMN \(quote(column)) \(null ? "DROP NOT NULL" : "SET NOT NULL");"
     }
 
-    static func setDefault(_ table: String, _ column: String, _ value: FieldDefault?) -> String {
-        if let value { return "ALTER TABLE \(quote(table)) ALTER COLUMN \(quote(column)) SET DEFAULT \(defaultSQL(value));" }
+    static func setDefault(_ table: String, _ column: String, _ value: String?) -> String {
+        if let value { return "ALTER TABLE \(quote(table)) ALTER COLUMN \(quote(column)) SET DEFAULT \(value);" }
         return "ALTER TABLE \(quote(table)) ALTER COLUMN \(quote(column)) DROP DEFAULT;"
     }
 
@@ -108,7 +100,7 @@ public enum SQLWriter {
         "UPDATE \(quote(table)) SET \(quote(column)) = DEFAULT WHERE \(quote(column)) IS NULL;"
     }
 
-    static func copyColumn(_ table: String, from: String, to: String, type: TableLayout.ColumnType) -> String {
+    static func copyColumn(_ table: String, from: String, to: String, type: ColumnType) -> String {
         "UPDATE \(quote(table)) SET \(quote(to)) = CAST(\(quote(from)) AS \(type.sql));"
     }
 

@@ -156,7 +156,7 @@ public enum MigrationFile {
         return Migration(number: number, name: name, app: app, operations: operations,
                          upSQL: up.trimmingSpacesAndNewlines(),
                          downSQL: down.trimmingSpacesAndNewlines(),
-                         checksum: SHA256.hexDigest(Array(text.utf8)))
+                         checksum: SHA256Hex.of(text))
     }
 
     /// `0001_initial.sql` → (1, "0001_initial").

@@ -1,0 +1,88 @@
+/// One field of a model: its name, kind and the options every kind takes.
+public struct FieldState: Equatable, Sendable {
+    public var name: String
+    public var kind: FieldKind
+    public var null: Bool
+    public var primaryKey: Bool
+    public var unique: Bool
+    public var dbIndex: Bool
+    public var defaultValue: FieldDefault?
+
+    public init(name: String, kind: FieldKind, null: Bool = false, primaryKey: Bool = false,
+                unique: Bool = false, dbIndex: Bool = false, defaultValue: FieldDefault? = nil) {
+        self.name = name
+        self.kind = kind
+        self.null = null
+        self.primaryKey = primaryKey
+        self.unique = unique
+        self.dbIndex = dbIndex
+        self.defaultValue = defaultValue
+    }
+
+    /// The column name: `<name>_id` for a foreign key (Django's attname), the name otherwise.
+    /// Many-to-many fields have no column.
+    public var column: String { kind.isForeignKey ? "\(name)_id" : name }
+
+    /// Whether the field is a column of its model's table (a many-to-many field is a join table).
+    public var hasColumn: Bool { !kind.isManyToMany }
+
+    /// Whether the column gets a plain index: `dbIndex`, or a foreign key (Django indexes those),
+    /// unless it is unique or the primary key already.
+    public var wantsIndex: Bool { (dbIndex || kind.isForeignKey) && !unique && !primaryKey && hasColumn }
+
+    /// The default as SQL, as the field's kind writes it.
+    var defaultSQL: String? { defaultValue.map(kind.type.defaultSQL) }
+
+    /// The same field under another name (for rename detection).
+    func renamed(_ newName: String) -> FieldState {
+        var copy = self
+        copy.name = newName
+        return copy
+    }
+
+    /// A short description for questions: "a CharField".
+    var article: String {
+        let name = kind.typeName
+        return (["A", "E", "I", "O", "U"].contains(name.first.map(String.init) ?? "") ? "an " : "a ") + name
+    }
+}
+
+extension FieldState: Codable {
+    /// The keys every field has; a kind's own parameters sit beside them (`FieldType.encode(parameters:)`).
+    private enum Key {
+        static let name = FieldCodingKey("name"), type = FieldCodingKey("type"), null = FieldCodingKey("null")
+        static let primaryKey = FieldCodingKey("primary_key"), unique = FieldCodingKey("unique")
+        static let dbIndex = FieldCodingKey("db_index"), defaultValue = FieldCodingKey("default")
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: FieldCodingKey.self)
+        let typeName = try c.decode(String.self, forKey: Key.type)
+        guard let type = FieldKind.named(typeName) else {
+            throw DecodingError.dataCorruptedError(forKey: Key.type, in: c, debugDescription: "unknown field type \(typeName)")
+        }
+        self.init(
+            name: try c.decode(String.self, forKey: Key.name),
+            kind: FieldKind(try type.init(parameters: FieldParameters(container: c))),
+            null: try c.decodeIfPresent(Bool.self, forKey: Key.null) ?? false,
+            primaryKey: try c.decodeIfPresent(Bool.self, forKey: Key.primaryKey) ?? false,
+            unique: try c.decodeIfPresent(Bool.self, forKey: Key.unique) ?? false,
+            dbIndex: try c.decodeIfPresent(Bool.self, forKey: Key.dbIndex) ?? false,
+            defaultValue: try c.decodeIfPresent(FieldDefault.self, forKey: Key.defaultValue)
+        )
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: FieldCodingKey.self)
+        try c.encode(name, forKey: Key.name)
+        try c.encode(kind.typeName, forKey: Key.type)
+        var parameters = FieldParameterWriter(container: c)
+        try kind.type.encode(parameters: &parameters)
+        c = parameters.container
+        if null { try c.encode(true, forKey: Key.null) }
+        if primaryKey { try c.encode(true, forKey: Key.primaryKey) }
+        if unique { try c.encode(true, forKey: Key.unique) }
+        if dbIndex { try c.encode(true, forKey: Key.dbIndex) }
+        try c.encodeIfPresent(defaultValue, forKey: Key.defaultValue)
+    }
+}

@@ -1,0 +1,67 @@
+/// One change to the models, as Django's migration operations: it describes itself (here), changes
+/// a state (`stateForwards`, OperationState.swift), has SQL forwards and backwards (OperationSQL.swift,
+/// through `SchemaEditor`, where the dialect lives), and is recorded in migration files as one JSON
+/// object a line (OperationRecord.swift). Model names are written as declared, and looked up
+/// whatever their case.
+public enum Operation: Equatable, Sendable {
+    case createModel(ModelState)
+    case deleteModel(name: String)
+    case renameModel(oldName: String, newName: String)
+    /// Sets or clears a model's table name override.
+    case alterModelTable(name: String, table: String?)
+    /// `oneOffDefault` fills existing rows of a new NOT NULL column without a default, and is not
+    /// kept on the column (Django's `preserve_default=False`).
+    case addField(model: String, field: FieldState, oneOffDefault: FieldDefault? = nil)
+    case removeField(model: String, name: String)
+    case alterField(model: String, field: FieldState)
+    case renameField(model: String, oldName: String, newName: String)
+    case addIndex(model: String, index: IndexState)
+    case removeIndex(model: String, name: String)
+    case alterUniqueTogether(model: String, uniqueTogether: [[String]])
+
+    // MARK: - Describing
+
+    /// Django's `describe()`: "Create model Customers", "Add field email to customers", ...
+    public var description: String {
+        switch self {
+        case .createModel(let model): return "Create model \(model.name)"
+        case .deleteModel(let name): return "Delete model \(name)"
+        case .renameModel(let old, let new): return "Rename model \(old) to \(new)"
+        case .alterModelTable(let name, let table): return "Rename table for \(name.lowercased()) to \(table ?? "(default)")"
+        case .addField(let model, let field, _): return "Add field \(field.name) to \(model.lowercased())"
+        case .removeField(let model, let name): return "Remove field \(name) from \(model.lowercased())"
+        case .alterField(let model, let field): return "Alter field \(field.name) on \(model.lowercased())"
+        case .renameField(let model, let old, let new): return "Rename field \(old) on \(model.lowercased()) to \(new)"
+        case .addIndex(let model, let index):
+            return "Create index \(index.name) on field(s) \(index.fields.joined(separator: ", ")) of model \(model.lowercased())"
+        case .removeIndex(let model, let name): return "Remove index \(name) from \(model.lowercased())"
+        case .alterUniqueTogether(let model, let sets):
+            return "Alter unique_together for \(model.lowercased()) (\(sets.count) constraint(s))"
+        }
+    }
+
+    /// Django's `migration_name_fragment`, for automatic migration names.
+    public var migrationNameFragment: String {
+        switch self {
+        case .createModel(let model): return model.key
+        case .deleteModel(let name): return "delete_\(name.lowercased())"
+        case .renameModel(let old, let new): return "rename_\(old.lowercased())_\(new.lowercased())"
+        case .alterModelTable(let name, _): return "alter_\(name.lowercased())_table"
+        case .addField(let model, let field, _): return "\(model.lowercased())_\(field.name.lowercased())"
+        case .removeField(let model, let name): return "remove_\(model.lowercased())_\(name.lowercased())"
+        case .alterField(let model, let field): return "alter_\(model.lowercased())_\(field.name.lowercased())"
+        case .renameField(let model, let old, let new):
+            return "rename_\(old.lowercased())_\(model.lowercased())_\(new.lowercased())"
+        case .addIndex(let model, let index): return "\(model.lowercased())_\(index.name.lowercased())"
+        case .removeIndex(let model, let name): return "remove_\(model.lowercased())_\(name.lowercased())"
+        case .alterUniqueTogether(let model, _): return "alter_\(model.lowercased())_unique_together"
+        }
+    }
+}
+
+/// An operation that does not fit the state it is applied to.
+public struct OperationError: Error, CustomStringConvertible {
+    public var operation: String
+    public var reason: String
+    public var description: String { "\(operation): \(reason)" }
+}
