@@ -216,23 +216,14 @@ extension ServerSettings {
 
     public static func checkConnection(to databaseURL: String) throws(SettingsError) {
         do {
-            let connection = try Connection(connectionString: databaseURL)
-            defer { connection.close() }
-            try connection.run("SELECT 1")
+            try Connection.checkReachable(databaseURL)
         } catch {
-            throw SettingsError(connectionFailure(error, databaseURL: databaseURL))
+            throw SettingsError(error.description)
         }
     }
 
     /// `cannot connect to the database at <redacted URL>: <libpq's reason on one line>`.
     public static func connectionFailure(_ error: any Error, databaseURL: String) -> String {
-        let reason: String
-        if case DatabaseError.connection(let message) = error {
-            reason = message
-        } else {
-            reason = String(describing: error)
-        }
-        return "cannot connect to the database at \(ConnectionString.redacted(databaseURL)): "
-            + ConnectionString.oneLine(reason, of: databaseURL)
+        Unreachable(error, connectionString: databaseURL).description
     }
 }

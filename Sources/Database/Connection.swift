@@ -274,14 +274,43 @@ public final class Connection: @unchecked Sendable {
             let handle = try liveHandle()
             try flushPendingBegin(handle)
             let statement = Statement(sql: sql, name: try preparedName(handle, sql, parameterCount: texts.count), parameters: texts)
-            guard let sent = pipeline(handle, [.text(options.beginStatement), .statement(statement), .text("COMMIT")]) else {
+            let queries: [PipelineQuery] = options.implicit
+                ? [.statement(statement)] : [.text(options.beginStatement), .statement(statement), .text("COMMIT")]
+            guard let sent = pipeline(handle, queries) else {
                 return attemptTransaction(options) { try $0.execute(sql, texts: texts) }
             }
             answers = sent
         } catch {
             return .failure(PhasedError(error: error, phase: .begin))
         }
-        return transactionOutcome(answers)
+        return options.implicit ? implicitOutcome(answers, readOnly: options.readOnly) : transactionOutcome(answers)
+    }
+
+    /// What the answers to a statement sent alone (an implicit transaction, committed by the
+    /// server at the sync, after the statement's result was sent) say happened:
+    ///
+    /// - the statement failed: the server rolled it back (`.body`: 40001 is retried);
+    /// - it succeeded, then an error came before the sync: the commit failed (`.commit`: 40001 is
+    ///   retried, a lost connection leaves the outcome unknown);
+    /// - it succeeded and the connection was lost before the sync: a write's commit may or may
+    ///   not have happened (unknown); a read has its rows.
+    private func implicitOutcome(_ answers: PipelineAnswers, readOnly: Bool) -> Result<QueryResult, PhasedError> {
+        let lost = PhasedError(error: DatabaseError.connection(lostMessage), phase: readOnly ? .body : .commit)
+        guard answers.queued == 1 else {
+            return .failure(PhasedError(error: DatabaseError.connection(lostMessage), phase: .begin))
+        }
+        let results = answers.all(0)
+        guard let statement = results.first else { return .failure(lost) }
+        guard Connection.succeeded(statement) else {
+            guard let reported = serverReported(statement) else { return .failure(lost) }
+            return .failure(PhasedError(error: reported, phase: .body))
+        }
+        if let commitFailure = results.dropFirst().first(where: { !Connection.succeeded($0) }) {
+            guard let reported = serverReported(commitFailure) else { return .failure(lost) }
+            return .failure(PhasedError(error: reported, phase: readOnly ? .body : .commit))
+        }
+        guard answers.synced || readOnly else { return .failure(lost) }
+        return .success(answers.detach(0, statement))
     }
 
     /// What the answers to BEGIN, the statement and COMMIT say happened, with the phase each error

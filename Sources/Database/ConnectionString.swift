@@ -205,3 +205,35 @@ extension StringProtocol {
         unicodeScalars.allSatisfy(Whitespace.isSpace)
     }
 }
+
+/// A database that could not be reached, in one line that never holds the password:
+/// `cannot connect to the database at postgresql://django:****@host/bank: <libpq's reason>`.
+public struct Unreachable: Error, CustomStringConvertible {
+    public let description: String
+
+    public init(_ error: any Error, connectionString: String) {
+        let reason: String
+        if case DatabaseError.connection(let message) = error {
+            reason = message
+        } else {
+            reason = String(describing: error)
+        }
+        description = "cannot connect to the database at \(ConnectionString.redacted(connectionString)): "
+            + ConnectionString.oneLine(reason, of: connectionString)
+    }
+}
+
+extension Connection {
+    /// Opens one connection and runs `SELECT 1`: what every command that needs the database does
+    /// before it prints anything, so a wrong certificate, key, password or address is one clear
+    /// line. Blocks the calling thread (up to libpq's connect timeout per host).
+    public static func checkReachable(_ connectionString: String) throws(Unreachable) {
+        do {
+            let connection = try Connection(connectionString: connectionString)
+            defer { connection.close() }
+            try connection.run("SELECT 1")
+        } catch {
+            throw Unreachable(error, connectionString: connectionString)
+        }
+    }
+}

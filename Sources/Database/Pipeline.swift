@@ -22,12 +22,20 @@ final class PipelineAnswers {
     /// How many of the queries libpq queued, in order, before one could not be: only a queued
     /// query can have reached the server.
     let queued: Int
+    /// Whether the reading got to the sync's result: the server finished with every query (and,
+    /// for statements sent without BEGIN, with the implicit transaction's commit at the sync).
+    let synced: Bool
     private var results: [[OpaquePointer]]
 
-    init(queued: Int, results: [[OpaquePointer]]) {
+    init(queued: Int, synced: Bool, results: [[OpaquePointer]]) {
         self.queued = queued
+        self.synced = synced
         self.results = results
     }
+
+    /// Every result of query `index` that was read, in order (an implicit transaction's commit
+    /// error comes after its statement's result).
+    func all(_ index: Int) -> [OpaquePointer] { results[index] }
 
     deinit { results.joined().forEach { PQclear($0) } }
 
@@ -57,6 +65,7 @@ extension Connection {
             queued += 1
         }
         var results = Array(repeating: [OpaquePointer](), count: queries.count)
+        var synced = false
         if queued == queries.count, PQpipelineSync(handle) == 1 {
             var query = 0
             for _ in 0..<(4 * queries.count + 4) {
@@ -65,12 +74,12 @@ extension Connection {
                     query += 1
                     continue
                 }
-                if PQresultStatus(result) == PGRES_PIPELINE_SYNC { PQclear(result); break }
+                if PQresultStatus(result) == PGRES_PIPELINE_SYNC { PQclear(result); synced = true; break }
                 if query < results.count { results[query].append(result) } else { PQclear(result) }
             }
         }
         if PQexitPipelineMode(handle) != 1 { close(because: Connection.lastError(handle)) }
-        return PipelineAnswers(queued: queued, results: results)
+        return PipelineAnswers(queued: queued, synced: synced, results: results)
     }
 
     /// Queues one query of a pipeline; false if libpq could not.

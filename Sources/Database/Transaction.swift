@@ -8,10 +8,17 @@ import Darwin
 public struct TransactionOptions: Sendable {
     public var retry: RetryPolicy
     public var readOnly: Bool
+    /// For a transaction of one statement: send the statement alone, as an implicit transaction
+    /// (no BEGIN, no COMMIT: the server commits it when it ends, and CockroachDB retries such a
+    /// statement itself). The retry wrapper's rules still apply to its answer: 40001 reruns it;
+    /// a connection lost without an answer reruns a read-only one and leaves a write's outcome
+    /// unknown. `readOnly` is then a promise of the caller (nothing enforces it).
+    public var implicit: Bool
 
-    public init(retry: RetryPolicy = .default, readOnly: Bool = false) {
+    public init(retry: RetryPolicy = .default, readOnly: Bool = false, implicit: Bool = false) {
         self.retry = retry
         self.readOnly = readOnly
+        self.implicit = implicit
     }
 
     var beginStatement: String { readOnly ? "BEGIN READ ONLY" : "BEGIN" }

@@ -65,11 +65,12 @@ enum SchemaInspector {
     /// The differences, table by table; empty when the database matches.
     static func drift(_ connection: Connection, expected state: ProjectState, tables only: Set<String>? = nil) throws -> [SchemaDifference] {
         let live = try read(connection)
+        let server = try connection.serverKind()
         let layout = TableLayout(state)
         var differences: [SchemaDifference] = []
         let tables = layout.tables.values.filter { only?.contains($0.name) ?? true }.sorted { $0.name < $1.name }
         for table in tables {
-            differences += compare(table, in: layout, with: live)
+            differences += compare(table, in: layout, with: live, on: server)
         }
         if only == nil {
             let expected = Set(layout.tables.values.map(\.name))
@@ -132,11 +133,12 @@ enum SchemaInspector {
         }
     }
 
-    static func compare(_ table: TableLayout.Table, in layout: TableLayout, with live: LiveSchema) -> [SchemaDifference] {
+    static func compare(_ table: TableLayout.Table, in layout: TableLayout, with live: LiveSchema,
+                        on server: ServerKind) -> [SchemaDifference] {
         guard let liveColumns = live.columns[table.name] else {
             return [.init(kind: .tableMissing, table: table.name, description: "\(table.name): table missing")]
         }
-        var differences = compareColumns(table, liveColumns)
+        var differences = compareColumns(table, liveColumns, on: server)
         let columnName = { (id: String) in table.columns.first { $0.id == id }?.name ?? id }
         let liveIndexes = live.indexes[table.name] ?? []
         let wanted = table.indexes.map { ($0.name, $0.columns.map(columnName), $0.unique) }
@@ -154,7 +156,7 @@ enum SchemaInspector {
         return differences
     }
 
-    static func compareColumns(_ table: TableLayout.Table, _ live: [String: LiveColumn]) -> [SchemaDifference] {
+    static func compareColumns(_ table: TableLayout.Table, _ live: [String: LiveColumn], on server: ServerKind) -> [SchemaDifference] {
         var differences: [SchemaDifference] = []
         for column in table.columns {
             let place = "\(table.name).\(column.name)"
@@ -162,7 +164,8 @@ enum SchemaInspector {
                 differences.append(.init(kind: .columnMissing, table: table.name, description: "\(place): column missing"))
                 continue
             }
-            let want = expectedType(column.type)
+            let expected = column.type.informationSchemaType(on: server)
+            let want = (expected.dataType, expected.characterMaximumLength, expected.numericPrecision, expected.numericScale)
             let have = (found.type, found.type == "character varying" ? found.length : nil,
                         found.type == "numeric" ? found.precision : nil, found.type == "numeric" ? found.scale : nil)
             if want.0 == "bigint" && have.0 == "integer" {
@@ -216,18 +219,6 @@ enum SchemaInspector {
                                      description: "\(table.name).\(fk.column): foreign key \(fk.name) to \(fk.targetTable) not in the migrations"))
         }
         return differences
-    }
-
-    static func expectedType(_ type: TableLayout.ColumnType) -> (String, Int?, Int?, Int?) {
-        switch type {
-        case .bigSerial, .bigInt: return ("bigint", nil, nil, nil)
-        case .varchar(let n): return ("character varying", n, nil, nil)
-        case .text: return ("text", nil, nil, nil)
-        case .integer: return ("integer", nil, nil, nil)
-        case .decimal(let p, let s): return ("numeric", nil, p, s)
-        case .boolean: return ("boolean", nil, nil, nil)
-        case .timestampTZ: return ("timestamp with time zone", nil, nil, nil)
-        }
     }
 
     static func describe(_ type: (String, Int?, Int?, Int?)) -> String {

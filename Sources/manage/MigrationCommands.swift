@@ -85,7 +85,7 @@ var databaseURL: String { ConnectionString.fromEnvironment() }
 /// perform" header followed by an error.
 func requireDatabase() throws {
     do {
-        try ServerSettings.checkConnection(to: databaseURL)
+        try Connection.checkReachable(databaseURL)
     } catch {
         throw commandFailure(error)
     }

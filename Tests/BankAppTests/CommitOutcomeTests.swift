@@ -25,8 +25,9 @@ struct CommitOutcomeTests {
     }
 
     /// Terminates the server's backend that runs a statement matching `pattern`, once it shows
-    /// up (polling pg_stat_activity from a connection of the test's own).
-    static func terminateBackend(url: String, waitingOn pattern: String) async throws -> Bool {
+    /// up and has been running `atLeast` seconds (polling pg_stat_activity from a connection of
+    /// the test's own).
+    static func terminateBackend(url: String, waitingOn pattern: String, atLeast seconds: Double = 0) async throws -> Bool {
         try await offPool {
             let admin = try Connection(connectionString: url)
             defer { admin.close() }
@@ -34,7 +35,8 @@ struct CommitOutcomeTests {
                 let rows = try admin.execute("""
                     SELECT pg_terminate_backend(pid) FROM pg_stat_activity
                     WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE $1 AND state = 'active'
-                    """, [pattern])
+                      AND clock_timestamp() - query_start >= make_interval(secs => $2::FLOAT8)
+                    """, [pattern, String(seconds)])
                 if rows.count > 0 { return true }
                 Thread.sleep(forTimeInterval: 0.02)
             }
@@ -68,7 +70,9 @@ struct CommitOutcomeTests {
 
     @Test func connectionLostDuringCommitIs503OutcomeUnknownAndNotRetried() async throws {
         try await withBankDatabase { url in
-            // A deferred constraint trigger runs at COMMIT: the backend dies while COMMIT runs.
+            // A deferred constraint trigger runs at the commit: the backend dies while it runs. The
+            // INSERT is sent alone (an implicit transaction, committed at the sync after its result
+            // was sent), so pg_stat_activity shows the INSERT, running past its own end.
             let setup = try Connection(connectionString: url)
             try setup.run("""
                 CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -80,7 +84,7 @@ struct CommitOutcomeTests {
             setup.close()
             try await withLiveServer(databaseURL: url) { server in
                 async let reply = server.post("/customer/", #"{"name": "slow-commit 1"}"#)
-                let terminated = try await Self.terminateBackend(url: url, waitingOn: "COMMIT")
+                let terminated = try await Self.terminateBackend(url: url, waitingOn: "%INSERT INTO myproject_customers%", atLeast: 0.25)
                 #expect(terminated)
                 let answer = try await reply
                 #expect(answer.status == 503, "\(answer.body)")

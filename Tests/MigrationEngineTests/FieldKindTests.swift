@@ -133,11 +133,13 @@ import Testing
         #expect(!ManyToManyField("tags", to: "T").state.hasColumn)
     }
 
-    /// The drift check's expectation, from the column type, is what it was from the closed list.
-    @Test func schemaInspectorExpectsThePostgreSQLType() {
-        #expect(SchemaInspector.expectedType(ColumnType.varchar(250)) == ("character varying", 250, nil, nil))
-        #expect(SchemaInspector.expectedType(ColumnType.decimal(18, 2)) == ("numeric", nil, 18, 2))
-        #expect(SchemaInspector.expectedType(ColumnType.bigSerial) == ("bigint", nil, nil, nil))
-        #expect(SchemaInspector.expectedType(ColumnType.integer) == ("integer", nil, nil, nil))
+    /// What the drift check expects `information_schema` to show, per server: CockroachDB's
+    /// INTEGER is 64-bit.
+    @Test func theDriftCheckExpectsEachServersType() {
+        #expect(ColumnType.varchar(250).informationSchemaType(on: .postgreSQL).description == "character varying(250)")
+        #expect(ColumnType.decimal(18, 2).informationSchemaType(on: .postgreSQL).description == "numeric(18,2)")
+        #expect(ColumnType.bigSerial.informationSchemaType(on: .postgreSQL).description == "bigint")
+        #expect(ColumnType.integer.informationSchemaType(on: .postgreSQL).description == "integer")
+        #expect(ColumnType.integer.informationSchemaType(on: .cockroachDB).description == "bigint")
     }
 }

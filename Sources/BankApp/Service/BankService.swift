@@ -30,28 +30,32 @@ struct BankService: Sendable {
 
     private var readOnly: TransactionOptions { TransactionOptions(retry: retry, readOnly: true) }
     private var readWrite: TransactionOptions { TransactionOptions(retry: retry, readOnly: false) }
+    /// A read of one statement, sent alone: an implicit transaction (docs/API.md, "Transactions").
+    private var oneRead: TransactionOptions { TransactionOptions(retry: retry, readOnly: true, implicit: true) }
+    /// A write of one statement, sent alone: an implicit transaction, which CockroachDB retries itself.
+    private var oneWrite: TransactionOptions { TransactionOptions(retry: retry, readOnly: false, implicit: true) }
 
     // MARK: Customers
 
     func customers(after: Int64, limit: Int) async throws -> Committed<[CustomerRecord]> {
-        try await pool.transaction(readOnly, statement: "SELECT id, name FROM myproject_customers WHERE id > $1 ORDER BY id LIMIT $2",
+        try await pool.transaction(oneRead, statement: "SELECT id, name FROM myproject_customers WHERE id > $1 ORDER BY id LIMIT $2",
                                    [after, limit]) { try $0.map(CustomerRecord.init(row:)) }
     }
 
     func customer(id: Int64) async throws -> Committed<CustomerRecord?> {
-        try await pool.transaction(readOnly, statement: "SELECT id, name FROM myproject_customers WHERE id = $1", [id]) {
+        try await pool.transaction(oneRead, statement: "SELECT id, name FROM myproject_customers WHERE id = $1", [id]) {
             try $0.first.map(CustomerRecord.init(row:))
         }
     }
 
     func createCustomer(_ input: CustomerInput) async throws -> Committed<CustomerRecord> {
-        try await pool.transaction(readWrite, statement: "INSERT INTO myproject_customers (name) VALUES ($1) RETURNING id, name",
+        try await pool.transaction(oneWrite, statement: "INSERT INTO myproject_customers (name) VALUES ($1) RETURNING id, name",
                                    [input.name]) { try CustomerRecord(row: $0[0]) }
     }
 
     func updateCustomer(id: Int64, _ input: CustomerInput) async throws -> Committed<CustomerRecord?> {
         try await customerWrites.run(id) {
-            try await pool.transaction(readWrite, statement: "UPDATE myproject_customers SET name = $1 WHERE id = $2 RETURNING id, name",
+            try await pool.transaction(oneWrite, statement: "UPDATE myproject_customers SET name = $1 WHERE id = $2 RETURNING id, name",
                                        [input.name, id]) { try $0.first.map(CustomerRecord.init(row:)) }
         }
     }
@@ -59,32 +63,32 @@ struct BankService: Sendable {
     /// Deletes the customer; its orders (and their product links) go with it (ON DELETE CASCADE).
     func deleteCustomer(id: Int64) async throws -> Committed<Bool> {
         try await customerWrites.run(id) {
-            try await pool.transaction(readWrite, statement: "DELETE FROM myproject_customers WHERE id = $1", [id]) { $0.rowsAffected > 0 }
+            try await pool.transaction(oneWrite, statement: "DELETE FROM myproject_customers WHERE id = $1", [id]) { $0.rowsAffected > 0 }
         }
     }
 
     // MARK: Products
 
     func products(after: Int64, limit: Int) async throws -> Committed<[ProductRecord]> {
-        try await pool.transaction(readOnly, statement: "SELECT id, name, price FROM myproject_products WHERE id > $1 ORDER BY id LIMIT $2",
+        try await pool.transaction(oneRead, statement: "SELECT id, name, price FROM myproject_products WHERE id > $1 ORDER BY id LIMIT $2",
                                    [after, limit]) { try $0.map(ProductRecord.init(row:)) }
     }
 
     func product(id: Int64) async throws -> Committed<ProductRecord?> {
-        try await pool.transaction(readOnly, statement: "SELECT id, name, price FROM myproject_products WHERE id = $1", [id]) {
+        try await pool.transaction(oneRead, statement: "SELECT id, name, price FROM myproject_products WHERE id = $1", [id]) {
             try $0.first.map(ProductRecord.init(row:))
         }
     }
 
     func createProduct(_ input: ProductInput) async throws -> Committed<ProductRecord> {
-        try await pool.transaction(readWrite, statement: "INSERT INTO myproject_products (name, price) VALUES ($1, $2) RETURNING id, name, price",
+        try await pool.transaction(oneWrite, statement: "INSERT INTO myproject_products (name, price) VALUES ($1, $2) RETURNING id, name, price",
                                    [input.name, input.price]) { try ProductRecord(row: $0[0]) }
     }
 
     /// Changes the fields given; a field left nil keeps its value.
     func updateProduct(id: Int64, _ changes: ProductChanges) async throws -> Committed<ProductRecord?> {
         try await productWrites.run(id) {
-            try await pool.transaction(readWrite, statement: """
+            try await pool.transaction(oneWrite, statement: """
                 UPDATE myproject_products
                 SET name = COALESCE($1::VARCHAR, name), price = COALESCE($2::DECIMAL(18,2), price)
                 WHERE id = $3 RETURNING id, name, price
@@ -94,7 +98,7 @@ struct BankService: Sendable {
 
     func deleteProduct(id: Int64) async throws -> Committed<Bool> {
         try await productWrites.run(id) {
-            try await pool.transaction(readWrite, statement: "DELETE FROM myproject_products WHERE id = $1", [id]) { $0.rowsAffected > 0 }
+            try await pool.transaction(oneWrite, statement: "DELETE FROM myproject_products WHERE id = $1", [id]) { $0.rowsAffected > 0 }
         }
     }
 
@@ -149,7 +153,7 @@ struct BankService: Sendable {
         let committed: Committed<(id: Int64?, customerFound: Bool)>
         do {
             committed = try await orderWrites.run {
-                try await pool.transaction(readWrite, statement: Self.insertOrder,
+                try await pool.transaction(oneWrite, statement: Self.insertOrder,
                                            [input.subtotal, input.customerID, productArray, Int64(input.productIDs.count)]) { result in
                     (try result[0].decode(Int64?.self, at: 0), try result[0].decode(Bool.self, at: 1))
                 }
@@ -161,7 +165,7 @@ struct BankService: Sendable {
         guard let id = committed.value.id else {
             guard committed.value.customerFound else { throw APIError.notFound("customer \(input.customerID) not found") }
             // Which product is missing, for the message (nothing was written either way).
-            let found = Set(try await pool.transaction(readOnly, statement: "SELECT id FROM myproject_products WHERE id = ANY($1::INT8[])",
+            let found = Set(try await pool.transaction(oneRead, statement: "SELECT id FROM myproject_products WHERE id = ANY($1::INT8[])",
                                                        [productArray]) { try $0.map { try $0.decode(Int64.self, at: 0) } }.value)
             let missing = input.productIDs.first { !found.contains($0) }
             throw APIError.notFound(missing.map { "product \($0) not found" } ?? "a product of the order was not found")
@@ -189,6 +193,6 @@ struct BankService: Sendable {
 
     /// Deletes the order; its product links go with it (ON DELETE CASCADE).
     func deleteOrder(id: Int64) async throws -> Committed<Bool> {
-        try await pool.transaction(readWrite, statement: "DELETE FROM myproject_orders WHERE id = $1", [id]) { $0.rowsAffected > 0 }
+        try await pool.transaction(oneWrite, statement: "DELETE FROM myproject_orders WHERE id = $1", [id]) { $0.rowsAffected > 0 }
     }
 }
