@@ -101,10 +101,15 @@ struct RetryLoop {
     }
 
     let policy: RetryPolicy
+    /// Which errors are worth another attempt: the transaction rules by default.
+    let decide: (PhasedError) -> RetryDecision
     /// The number of the attempt that ran last.
     private(set) var attempt = 1
 
-    init(policy: RetryPolicy) { self.policy = policy }
+    init(policy: RetryPolicy, decide: @escaping (PhasedError) -> RetryDecision = { RetryDecision.after($0.error, in: $0.phase) }) {
+        self.policy = policy
+        self.decide = decide
+    }
 
     /// What follows an attempt with this `outcome`; throws the error to report when it is final.
     /// `random` (in [0, 1)) is drawn only for a wait.
@@ -113,11 +118,29 @@ struct RetryLoop {
         case .success(let value):
             return .committed(Committed(value: value, attempts: attempt))
         case .failure(let failure):
-            let decision = RetryDecision.after(failure.error, in: failure.phase)
+            let decision = decide(failure)
             if let final = failure.finalError(for: decision, attempt: attempt, policy: policy) { throw final }
             attempt += 1
             return .again(after: policy.delay(beforeAttempt: attempt, random: random()), attempt: attempt,
                           onNewConnection: decision == .retryOnNewConnection, reason: failure.error)
+        }
+    }
+}
+
+/// The same loop for blocking work that is not a transaction of the retry wrapper (a schema
+/// change waiting for another to finish, a table two processes create at once): `body` runs
+/// again, after the policy's backoff, while it fails with an error `retryable` accepts and
+/// attempts remain; then its last error is thrown (a server error as `retriesExhausted`).
+package func retryingBlocking<T>(_ policy: RetryPolicy, when retryable: @escaping (any Error) -> Bool,
+                                 sleep: (Duration) -> Void = sleepThread,
+                                 random: () -> Double = { Double.random(in: 0..<1) },
+                                 _ body: () throws -> T) throws -> T {
+    var loop = RetryLoop(policy: policy) { retryable($0.error) ? .retry : .fail }
+    while true {
+        let outcome = Result { try body() }.mapError { PhasedError(error: $0, phase: .body) }
+        switch try loop.next(after: outcome, random: random) {
+        case .committed(let committed): return committed.value
+        case .again(let delay, _, _, _): sleep(delay)
         }
     }
 }

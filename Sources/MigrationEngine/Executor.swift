@@ -235,16 +235,11 @@ enum Executor {
     /// One statement in its own transaction, retried while CockroachDB asks for a restart (40001)
     /// or is still busy with an earlier schema change.
     static func runStatement(_ statement: String, on connection: Connection) throws {
-        var attempt = 1
-        while true {
-            do {
-                try connection.run(statement)
-                return
-            } catch DatabaseError.server(let error) where attempt < 10 &&
-                (error.isSerializationFailure || error.message.contains("undergoing a schema change")) {
-                attempt += 1
-                sleepThread(RetryPolicy.default.delay(beforeAttempt: attempt, random: Double.random(in: 0..<1)) + .milliseconds(50))
-            }
+        try retryingBlocking(RetryPolicy(maxAttempts: 10, baseDelay: .milliseconds(50), maxDelay: .milliseconds(1000)), when: { error in
+            guard case DatabaseError.server(let server) = error else { return false }
+            return server.isSerializationFailure || server.message.contains("undergoing a schema change")
+        }) {
+            try connection.run(statement)
         }
     }
 }

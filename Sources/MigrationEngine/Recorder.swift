@@ -173,15 +173,11 @@ public struct Recorder {
     /// `CREATE TABLE IF NOT EXISTS` run by two processes at once can still fail on PostgreSQL
     /// (a unique violation in its catalog): try again, and the second attempt finds the table.
     static func createConcurrently(_ connection: Connection, _ statement: String) throws {
-        var attempt = 0
-        while true {
-            attempt += 1
-            do {
-                _ = try connection.transaction { try $0.run(statement) }
-                return
-            } catch let DatabaseError.server(error) where attempt < 5 && ["23505", "42P07", "40001"].contains(error.sqlState) {
-                sleepThread(.milliseconds(50 * attempt))
-            }
+        try retryingBlocking(RetryPolicy(maxAttempts: 5, baseDelay: .milliseconds(50), maxDelay: .milliseconds(400)), when: { error in
+            guard case DatabaseError.server(let server) = error else { return false }
+            return ["23505", "42P07", "40001"].contains(server.sqlState)
+        }) {
+            _ = try connection.transaction { try $0.run(statement) }
         }
     }
 }

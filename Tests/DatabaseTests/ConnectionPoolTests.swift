@@ -150,7 +150,11 @@ import Testing
             guard case DatabaseError.connection? = error as? DatabaseError else { return false }
             return (error as? DatabaseError)?.isUnavailable == true
         })
-        #expect(pool.statistics == ConnectionPool.Statistics(open: 0, idle: 0, waiting: 0, retries: 0))
+        let statistics = pool.statistics
+        #expect(statistics.open == 0 && statistics.idle == 0 && statistics.waiting == 0 && statistics.retries == 0)
+        // Connects back off while they fail: far fewer attempts than callers, and none succeeded.
+        #expect(statistics.connects == 0 && statistics.failedConnects >= 1 && statistics.failedConnects < 40)
+        #expect(statistics.acquires == 0)
         await pool.shutdown()
     }
 
