@@ -1,7 +1,6 @@
 /// Whitespace trimming without Foundation: `trimmingCharacters(in:)` goes through NSString on
 /// Linux (a UTF-16 copy of each string), and the migration file reader and the linter trim
-/// every line of every file, which made it most of `makemigrations`' time once the SQL writer
-/// stopped being quadratic. Shared (package access) by every module: the server trims settings
+/// every line of every file, where that copy showed in `makemigrations`' time. Shared (package access) by every module: the server trims settings
 /// with it too.
 ///
 /// The sets are exactly Foundation's (CFCharacterSet's): `.whitespaces` is tab, space, U+00A0,
@@ -50,8 +49,8 @@ extension String {
 extension String {
     /// The lines, cut at every line feed (a carriage return before it stays on the line, for
     /// the caller to drop: a file saved with Windows line endings reads like any other). Works
-    /// on the UTF-8 bytes rather than by Character: grapheme breaking was a tenth of
-    /// makemigrations' time, and CR LF is one Character, which a Character split never cuts.
+    /// on the UTF-8 bytes rather than by Character: grapheme breaking costs, and CR LF is one
+    /// Character, which a Character split never cuts.
     package func splitLines() -> [Substring] {
         var result: [Substring] = []
         var start = startIndex
