@@ -100,10 +100,11 @@ struct RequestLogMiddleware: RouterMiddleware {
                 metrics.transactionFinished(outcome: failed.outcome)
                 if let sqlState = failed.sqlState { metrics.statementFailed(sqlState: sqlState) }
             }
+            let level: Logger.Level = failure != nil || status.code >= 500 ? .warning : .info
+            guard logger.logLevel <= level else { return }  // the line is not built for nothing
             var line = "\(method) \(path) \(status.code) \(oneDecimal(milliseconds))ms"
             if counts.extraAttempts > 0 { line += " retries=\(counts.extraAttempts)" }
             if let failure { line += " (\(failure))" }
-            let level: Logger.Level = failure != nil || status.code >= 500 ? .warning : .info
             logger.log(level: level, "\(line)", metadata: [
                 "method": .string(method), "route": .string(route), "status": .stringConvertible(Int(status.code)),
                 "duration_ms": .stringConvertible((milliseconds * 10).rounded() / 10), "retries": .stringConvertible(counts.extraAttempts),

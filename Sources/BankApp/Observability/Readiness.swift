@@ -46,33 +46,38 @@ public final class Readiness: Sendable {
     }
 
     public func status() async -> Status {
+        enum Answer { case known(Status), wait(Task<Status, Never>) }
         let now = ContinuousClock.now
-        let (cached, task): (Status?, Task<Status, Never>) = state.withLockedValue { state in
-            if state.shuttingDown { return (.shuttingDown, Task { .shuttingDown }) }
-            if let last = state.last, now - last.at < cacheFor { return (last.status, Task { last.status }) }
-            if let running = state.inFlight { return (nil, running) }
+        let answer: Answer = state.withLockedValue { state in
+            if state.shuttingDown { return .known(.shuttingDown) }
+            if let last = state.last, now - last.at < cacheFor { return .known(last.status) }
+            if let running = state.inFlight { return .wait(running) }
             let task = Task { await self.check() }
             state.inFlight = task
-            return (nil, task)
+            return .wait(task)
         }
-        if let cached { return cached }
-        let status = await task.value
-        state.withLockedValue { state in
-            state.inFlight = nil
-            state.last = (status, ContinuousClock.now)
-            if state.shuttingDown { state.last = nil }
+        switch answer {
+        case .known(let status):
+            return status
+        case .wait(let task):
+            let status = await task.value
+            return state.withLockedValue { state in
+                state.inFlight = nil
+                if state.shuttingDown { return .shuttingDown }
+                state.last = (status, ContinuousClock.now)
+                return status
+            }
         }
-        return state.withLockedValue { $0.shuttingDown } ? .shuttingDown : status
     }
 
     private func check() async -> Status {
         do {
             guard let (app, names) = expectedMigrations else {
-                _ = try await pool.transaction(TransactionOptions(readOnly: true), statement: "SELECT 1", rows: { $0.rowsAffected })
+                _ = try await pool.transaction(TransactionOptions(readOnly: true, implicit: true), statement: "SELECT 1", rows: { $0.rowsAffected })
                 return .ready
             }
             let applied = try await pool.transaction(
-                TransactionOptions(readOnly: true),
+                TransactionOptions(readOnly: true, implicit: true),
                 statement: "SELECT name FROM django_migrations WHERE app = $1", [app],
                 rows: { result in Set(try result.map { try $0.decode(String.self, at: 0) }) }
             ).value
