@@ -1,4 +1,5 @@
 import Hummingbird
+import Logging
 import PostgresNIO
 
 /// What a postgres-nio user writes for PostgreSQL at SERIALIZABLE (or for CockroachDB): run the
@@ -6,6 +7,7 @@ import PostgresNIO
 /// the project's default retry policy (10 attempts, 2 ms doubling up to 500 ms), so that both
 /// services give up after as many conflicts.
 struct Retrying: Sendable {
+    let logger: Logger
     var maxAttempts = 10
     var baseDelay = Duration.milliseconds(2)
     var maxDelay = Duration.milliseconds(500)
@@ -17,7 +19,7 @@ struct Retrying: Sendable {
                 return try await work()
             } catch {
                 let cause = Self.cause(of: error)
-                guard Self.isSerializationFailure(cause) else { throw Self.answer(for: cause) }
+                guard Self.isSerializationFailure(cause) else { throw answer(for: cause) }
                 guard attempt < maxAttempts else {
                     throw HTTPError(.serviceUnavailable, headers: [.retryAfter: "1"],
                                     message: "the transaction kept conflicting with others")
@@ -35,16 +37,27 @@ struct Retrying: Sendable {
         return transaction.beginError ?? transaction.closureError ?? transaction.commitError ?? error
     }
 
+    /// A 40001 at the implicit commit of a one-statement request (SSI's pivot check, after the
+    /// statement's CommandComplete) reaches postgres-nio as an unexpected message: it closes the
+    /// connection and reports clientClosedConnection, the server's error underneath with no
+    /// public field for its SQLSTATE (only in the error's debug description). The server rolled
+    /// the statement back, so it is retried like any other 40001.
     static func isSerializationFailure(_ error: any Error) -> Bool {
-        (error as? PSQLError)?.serverInfo?[.sqlState] == "40001"
+        guard let psql = error as? PSQLError else { return false }
+        if psql.serverInfo?[.sqlState] == "40001" { return true }
+        guard psql.code == .clientClosedConnection, let underlying = psql.underlying as? PSQLError,
+              underlying.code == .unexpectedBackendMessage else { return false }
+        return String(reflecting: underlying).contains(#"Code: "40001""#)
     }
 
     /// A handler's HTTP error as it is; a foreign-key violation (a row deleted meanwhile) is 404;
-    /// anything else goes to Hummingbird, which answers 500.
-    static func answer(for error: any Error) -> any Error {
+    /// anything else is logged (the bench keeps the log) and goes to Hummingbird, which answers 500.
+    func answer(for error: any Error) -> any Error {
+        if error is HTTPError { return error }
         if let psql = error as? PSQLError, psql.serverInfo?[.sqlState] == "23503" {
             return HTTPError(.notFound, message: "a row the request names was not found")
         }
+        logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
         return error
     }
 }

@@ -10,7 +10,7 @@ struct BankRoutes: Sendable {
     let database: PostgresClient
     let orderDatabase: PostgresClient
     let logger: Logger
-    let retrying = Retrying()
+    var retrying: Retrying { Retrying(logger: logger) }
 
     /// Rows per keyset batch of the customer list, as the project's.
     static let batchSize: Int64 = 500
