@@ -5,7 +5,8 @@
   benchtool.py seed PORT CUSTOMERS PRODUCTS           create rows through the API; prints "c1:cN p1:pN"
   benchtool.py stream PORT PID PATH                   GET PATH: first byte, total time, bytes, RSS growth of PID
   benchtool.py rss PID                                 "hwm_kb rss_kb" of a process
-  benchtool.py report RESULTS.jsonl OUT.json          the table, and the JSON file
+  benchtool.py report RESULTS.jsonl OUT.json          the table (median and worst run per scenario, the peer
+                                                      beside it), and the JSON file; exits 1 when a run had errors
   benchtool.py gen-models SRC_DIR DST_DIR N            SRC_DIR's migrations plus one that creates N models
   benchtool.py order CALLGRIND_OUT BINARY OUT.gz       the functions of BINARY that ran (callgrind profile),
                                                       in BINARY's address order: a linker symbol ordering file
@@ -15,6 +16,7 @@ import http.client
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -126,52 +128,131 @@ def fmt(value, spec):
     return format(value, spec)
 
 
+def summarise(runs):
+    """One scenario's runs on one server: the median and the worst run (lowest req/s, highest
+    p50 and p99 of any run), the errors of every run, the highest peak RSS."""
+    def errors(r):
+        return r["non2xx"] + r["socket_errors"]
+    rps = [r["rps"] for r in runs]
+    p50 = [r["p50_ms"] for r in runs]
+    p99 = [r["p99_ms"] for r in runs]
+    rates = [errors(r) / max(r["requests"], 1) for r in runs]
+    statuses = {}
+    for r in runs:
+        for status, count in r.get("statuses", {}).items():
+            statuses[status] = statuses.get(status, 0) + count
+    return {
+        "scenario": runs[0]["scenario"], "server": runs[0].get("server", "ours"), "runs": len(runs),
+        "rps": statistics.median(rps), "rps_worst": min(rps),
+        "p50_ms": statistics.median(p50), "p50_ms_worst": max(p50),
+        "p99_ms": statistics.median(p99), "p99_ms_worst": max(p99),
+        "errors_per_run": [errors(r) for r in runs], "error_rate_worst": max(rates),
+        "error_statuses": dict(sorted(statuses.items())), "socket_errors": sum(r["socket_errors"] for r in runs),
+        "peak_rss_kb": max(r["peak_rss_kb"] for r in runs),
+    }
+
+
 def report(results_path, out_path):
+    """The table, and the JSON file. Exits 1 when a run of this project's scenarios had errors
+    (the peer's errors are shown, not judged)."""
     records = [json.loads(line) for line in open(results_path) if line.strip()]
-    scenarios = [r for r in records if r.get("kind") == "scenario"]
+    runs = [r for r in records if r.get("kind") == "scenario"]
+    ceilings = [r for r in records if r.get("kind") == "ceiling"]
     extras = {r["name"]: r for r in records if r.get("kind") == "measure"}
     meta = next((r for r in records if r.get("kind") == "meta"), {})
     targets = {"read_one": 0.25, "read_list": 0.25, "write_customer": 0.5, "write_order": 1.0, "contended": None}
 
+    order = list(dict.fromkeys(r["scenario"] for r in runs))
+    grouped = {}
+    for r in runs:
+        grouped.setdefault((r.get("server", "ours"), r["scenario"]), []).append(r)
+    summaries = {key: summarise(group) for key, group in grouped.items()}
+    ceiling_by = {}
+    for c in ceilings:
+        ceiling_by.setdefault(c["scenario"], []).append(c)
+
     print()
-    print(f"make bench  {meta.get('date', '')}  {meta.get('machine', '')}")
+    print(f"make bench  {meta.get('date', '')}  {meta.get('machine', '')}  git {meta.get('git', '')}")
     print(f"wrk: {meta.get('connections')} connections, {meta.get('threads')} threads, "
-          f"{meta.get('duration')}s after a {meta.get('warmup')}s warm-up; "
-          f"pgbench -M prepared -c {meta.get('connections')} -j {meta.get('threads')} -T {meta.get('duration')}; "
-          f"server {meta.get('server_flags', '')}")
-    header = (f"{'scenario':<15} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>8} {'peak RSS':>9}"
-              f" {'ceiling/s':>10} {'ceil avg':>9} {'ratio':>6} {'target':>7}  verdict")
+          f"{meta.get('duration')}s after a {meta.get('warmup')}s warm-up; the scenarios in sequence, "
+          f"{meta.get('repeats', 1)} runs on fresh tables: the median run and the worst (lowest req/s, highest p50 and p99)")
+    ceiling_runs = meta.get("ceiling_repeats", 1)
+    print(f"ceiling: pgbench -M prepared -c {meta.get('connections')} -j {meta.get('threads')} -T {meta.get('duration')}, "
+          f"median of {ceiling_runs} run{'s' if ceiling_runs != 1 else ''}" if ceiling_runs else "ceiling: not measured (BENCH_CEILING_REPEAT=0)")
+    print(f"ours: manage runserver {meta.get('server_flags', '').strip()}"
+          + (f"; peer: Benchmarks/peer (Hummingbird 2 + postgres-nio) {meta.get('peer_flags', '').strip()}; "
+             "ours/peer above 1 is more req/s, or a longer latency" if meta.get("peer") else ""))
+    header1 = f"{'':<25}{'req/s':^18}{'p50 ms':^16}{'p99 ms':^18}".rstrip()
+    header = (f"{'scenario':<15} {'server':<9} {'median':>8} {'worst':>8} {'median':>7} {'worst':>7} {'median':>8} {'worst':>8}"
+              f"  {'errors per run':<16} {'peak RSS':>9} {'ceiling/s':>10} {'ratio':>6} {'target':>7}  verdict")
+    print(header1)
     print(header)
     print("-" * len(header))
-    for s in scenarios:
-        ceiling = s.get("ceiling_tps")
-        ratio = s["rps"] / ceiling if ceiling else None
-        s["ratio"] = round(ratio, 3) if ratio is not None else None
-        errors = s["non2xx"] + s["socket_errors"]
-        s["errors"] = errors
-        s["error_rate"] = errors / max(s["requests"], 1)
-        s["valid"] = s["error_rate"] <= 0.01
-        target = targets.get(s["scenario"])
-        notes = []
-        if not s["valid"]:
-            notes.append(f"INVALID ({100 * s['error_rate']:.1f}% errors)")
-        if target is not None and ratio is not None:
-            notes.append("meets ratio" if ratio >= target else "below ratio")
-        if s["scenario"] == "contended":
-            notes.append("no errors" if errors == 0 else "errors")
-        if s["scenario"] in ("read_one", "write_customer"):
-            notes.append("p99<20ms" if s["p99_ms"] < 20 else "p99>=20ms")
-        if s["scenario"] == "ping":
-            notes.append("HTTP alone")
-        s["verdict"] = ", ".join(notes)
-        print(f"{s['scenario']:<15} {s['rps']:>9.0f} {s['p50_ms']:>8.2f} {s['p99_ms']:>8.2f} {errors:>8d}"
-              f" {s['peak_rss_kb'] / 1024:>7.1f}MB {fmt(ceiling, '>10.0f')} {fmt(s.get('ceiling_latency_avg_ms'), '>9.2f')}"
-              f" {fmt(ratio, '>6.2f')} {fmt(target, '>7.2f')}  {s['verdict']}")
+    failed = []
+    comparisons = []
+    for scenario in order:
+        for server in ("ours", "peer"):
+            s = summaries.get((server, scenario))
+            if s is None:
+                continue
+            notes = []
+            bad_runs = sum(1 for e in s["errors_per_run"] if e)
+            if bad_runs:
+                kinds = [f"{status}: {count}" for status, count in s["error_statuses"].items()]
+                if s["socket_errors"]:
+                    kinds.append(f"socket: {s['socket_errors']}")
+                notes.append(f"errors in {bad_runs} of {s['runs']} runs" + (f" ({', '.join(kinds)})" if kinds else ""))
+                if server == "ours":
+                    failed.append(scenario)
+            if s["error_rate_worst"] > 0.01:
+                notes.append(f"INVALID ({100 * s['error_rate_worst']:.1f}% errors in the worst run)")
+            ceiling = ratio = target = None
+            if server == "ours":
+                tps = [c["tps"] for c in ceiling_by.get(scenario, [])]
+                if tps:
+                    ceiling = statistics.median(tps)
+                    lat = statistics.median(c["latency_avg_ms"] for c in ceiling_by[scenario])
+                    s.update(ceiling_tps=ceiling, ceiling_latency_avg_ms=lat,
+                             ceiling_failed=sum(c["failed"] for c in ceiling_by[scenario]), ceiling_runs=len(tps))
+                    ratio = s["rps"] / ceiling if ceiling else None
+                s["ratio"] = round(ratio, 3) if ratio is not None else None
+                target = targets.get(scenario)
+                if target is not None and ratio is not None:
+                    notes.append("meets ratio" if ratio >= target else "below ratio")
+                if scenario == "contended":
+                    notes.append("no errors" if not bad_runs else "errors")
+                if scenario in ("read_one", "write_customer"):
+                    notes.append("p99<20ms" if s["p99_ms"] < 20 else "p99>=20ms")
+                if scenario == "ping":
+                    notes.append("HTTP alone")
+            s["verdict"] = ", ".join(notes)
+            errors = " ".join(str(e) for e in s["errors_per_run"])
+            print((f"{scenario if server == 'ours' or ('ours', scenario) not in summaries else '':<15} {server:<9}"
+                  f" {s['rps']:>8.0f} {s['rps_worst']:>8.0f} {s['p50_ms']:>7.2f} {s['p50_ms_worst']:>7.2f}"
+                  f" {s['p99_ms']:>8.2f} {s['p99_ms_worst']:>8.2f}  {errors:<16} {s['peak_rss_kb'] / 1024:>7.1f}MB"
+                  + (f" {fmt(ceiling, '>10.0f')} {fmt(ratio, '>6.2f')} {fmt(target, '>7.2f')}" if server == "ours" else f" {'':>10} {'':>6} {'':>7}")
+                  + f"  {s['verdict']}").rstrip())
+        ours, peer = summaries.get(("ours", scenario)), summaries.get(("peer", scenario))
+        if ours and peer:
+            def r(a, b):
+                return a / b if b else None
+            c = {"scenario": scenario,
+                 "rps": r(ours["rps"], peer["rps"]), "rps_worst": r(ours["rps_worst"], peer["rps_worst"]),
+                 "p50_ms": r(ours["p50_ms"], peer["p50_ms"]), "p50_ms_worst": r(ours["p50_ms_worst"], peer["p50_ms_worst"]),
+                 "p99_ms": r(ours["p99_ms"], peer["p99_ms"]), "p99_ms_worst": r(ours["p99_ms_worst"], peer["p99_ms_worst"]),
+                 "peak_rss": r(ours["peak_rss_kb"], peer["peak_rss_kb"])}
+            comparisons.append(c)
+            print((f"{'':<15} {'ours/peer':<9} {fmt(c['rps'], '>7.2f')}x {fmt(c['rps_worst'], '>7.2f')}x"
+                  f" {fmt(c['p50_ms'], '>6.2f')}x {fmt(c['p50_ms_worst'], '>6.2f')}x {fmt(c['p99_ms'], '>7.2f')}x"
+                  f" {fmt(c['p99_ms_worst'], '>7.2f')}x  {'':<16} {fmt(c['peak_rss'], '>7.2f')}x").rstrip())
     print()
     if "startup" in extras:
         e = extras["startup"]
         print(f"start to first answer: {e['ms']:.0f} ms (target < 1000)    idle RSS: {e['idle_rss_kb'] / 1024:.1f} MB"
               f" (target < 25)    idle RSS after the load: {extras.get('idle_after', {}).get('rss_kb', 0) / 1024:.1f} MB")
+    if "peer_startup" in extras:
+        e = extras["peer_startup"]
+        print(f"peer: start to first answer: {e['ms']:.0f} ms    idle RSS: {e['idle_rss_kb'] / 1024:.1f} MB")
     if "stream_1m" in extras:
         e = extras["stream_1m"]
         print(f"GET /customer/ over {e['rows']:,} rows: first byte {e['ttfb_ms']:.1f} ms (target < 50), "
@@ -185,9 +266,13 @@ def report(results_path, out_path):
     if "peak" in extras:
         print(f"server peak RSS over the whole run (VmHWM): {extras['peak']['hwm_kb'] / 1024:.1f} MB (target < 40)")
     with open(out_path, "w") as f:
-        json.dump({"meta": meta, "scenarios": scenarios, "measures": extras}, f, indent=2)
+        json.dump({"meta": meta, "scenarios": [summaries[key] for key in summaries], "comparisons": comparisons,
+                   "runs": runs, "ceilings": ceilings, "measures": extras}, f, indent=2)
         f.write("\n")
     print(f"\nJSON: {out_path}")
+    if failed:
+        print(f"FAILED: errors in {', '.join(failed)} (see 'errors per run')")
+        return 1
     return 0
 
 

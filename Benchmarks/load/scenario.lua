@@ -7,7 +7,8 @@
 --   contended       PUT /product/<id>/ on the first HOT seeded products (default 5)
 -- CUSTOMER_IDS and PRODUCT_IDS are "first:last" ranges of seeded ids (contiguous).
 -- Every answer that is not 2xx counts as an error (wrk's own counter lets 3xx pass), and so do
--- socket errors; done() prints one line "BENCHJSON {...}" for scripts/bench to parse.
+-- socket errors; done() prints one line "BENCHJSON {...}" for scripts/bench to parse, with the
+-- count of each non-2xx status ("statuses": {"503": 7}).
 
 local scenario = os.getenv("SCENARIO") or "ping"
 local function range(name)
@@ -32,6 +33,7 @@ local n = 0
 function init(args)
   errors = 0
   non2xx = 0
+  statuses = {}
   math.randomseed(tid * 7919 + os.time())
 end
 
@@ -62,19 +64,32 @@ function request()
 end
 
 function response(status, headers, body)
-  if status < 200 or status > 299 then non2xx = non2xx + 1 end
+  if status < 200 or status > 299 then
+    non2xx = non2xx + 1
+    statuses[status] = (statuses[status] or 0) + 1
+  end
 end
 
 function done(summary, latency, requests)
   local bad = 0
-  for _, thread in ipairs(threads) do bad = bad + (thread:get("non2xx") or 0) end
+  local by_status = {}
+  for _, thread in ipairs(threads) do
+    bad = bad + (thread:get("non2xx") or 0)
+    for status, count in pairs(thread:get("statuses") or {}) do
+      by_status[status] = (by_status[status] or 0) + count
+    end
+  end
+  local codes = {}
+  for status, count in pairs(by_status) do table.insert(codes, string.format('"%d": %d', status, count)) end
+  table.sort(codes)
   local e = summary.errors
   local socket = e.connect + e.read + e.write + e.timeout
   local seconds = summary.duration / 1e6
   io.write(string.format(
     'BENCHJSON {"scenario": "%s", "requests": %d, "seconds": %.3f, "rps": %.1f, ' ..
-    '"p50_ms": %.3f, "p90_ms": %.3f, "p99_ms": %.3f, "max_ms": %.3f, "non2xx": %d, "socket_errors": %d, "bytes": %d}\n',
+    '"p50_ms": %.3f, "p90_ms": %.3f, "p99_ms": %.3f, "max_ms": %.3f, "non2xx": %d, "socket_errors": %d, "bytes": %d, ' ..
+    '"statuses": {%s}}\n',
     scenario, summary.requests, seconds, summary.requests / seconds,
     latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000,
-    latency.max / 1000, bad, socket, summary.bytes))
+    latency.max / 1000, bad, socket, summary.bytes, table.concat(codes, ", ")))
 end
