@@ -230,10 +230,14 @@ public enum Migrator {
     /// The differences between the live schema and the applied migrations, each with the
     /// statement that removes it where one safely can.
     public static func schemaDifferences(connectionString: String, directory: URL) throws -> [SchemaDifference] {
-        let migrations = try MigrationLoader.load(directory: directory)
-        guard let label = migrations.first?.app else { return [] }
         let connection = try Connection(connectionString: connectionString)
         defer { connection.close() }
+        return try schemaDifferences(connection, directory: directory)
+    }
+
+    static func schemaDifferences(_ connection: Connection, directory: URL) throws -> [SchemaDifference] {
+        let migrations = try MigrationLoader.load(directory: directory)
+        guard let label = migrations.first?.app else { return [] }
         let applied = try Recorder(connection: connection).applied(app: label)
         let count = try Executor.verify(migrations, applied: applied, directory: directory)
         let state = try MigrationLoader.replay(Array(migrations.prefix(count)), appLabel: label)
@@ -246,11 +250,10 @@ public enum Migrator {
     /// one transaction; on CockroachDB, where schema changes in an explicit transaction are not
     /// atomic, each statement runs on its own.
     public static func alignmentSQL(connectionString: String, directory: URL) throws -> String {
-        let differences = try schemaDifferences(connectionString: connectionString, directory: directory)
         let connection = try Connection(connectionString: connectionString)
         defer { connection.close() }
-        let kind = try connection.serverKind()
-        return alignmentScript(differences, transactional: kind != .cockroachDB)
+        let differences = try schemaDifferences(connection, directory: directory)
+        return alignmentScript(differences, transactional: try connection.serverKind() != .cockroachDB)
     }
 
     static func alignmentScript(_ differences: [SchemaDifference], transactional: Bool) -> String {
