@@ -235,7 +235,7 @@ enum Executor {
     /// One statement in its own transaction, retried while CockroachDB asks for a restart (40001)
     /// or is still busy with an earlier schema change.
     static func runStatement(_ statement: String, on connection: Connection) throws {
-        try retryingBlocking(RetryPolicy(maxAttempts: 10, baseDelay: .milliseconds(50), maxDelay: .milliseconds(1000)), when: { error in
+        _ = try retryingBlocking(RetryPolicy(maxAttempts: 10, baseDelay: .milliseconds(50), maxDelay: .milliseconds(1000)), when: { error in
             guard case DatabaseError.server(let server) = error else { return false }
             return server.isSerializationFailure || server.message.contains("undergoing a schema change")
         }) {

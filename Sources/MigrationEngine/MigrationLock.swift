@@ -27,9 +27,10 @@ import Dispatch
 /// that runs long in one transaction with its progress record never conflicts with the
 /// heartbeat's updates of the lease, and so that a killed run's progress outlives its lease.
 ///
-/// - **Acquire**: one statement, `INSERT ... ON CONFLICT ("id") DO UPDATE ... WHERE expires < now()
-///   RETURNING owner`: the row is taken when there is none or its lease ran out (a killed holder),
-///   never while a live holder renews it. Otherwise wait and try again.
+/// - **Acquire**: a plain read for a live holder (never waits on the holder's row lock), then one
+///   statement, `INSERT ... ON CONFLICT ("id") DO UPDATE ... WHERE expires < now() RETURNING
+///   owner`: the row is taken when there is none or its lease ran out (a killed holder), never
+///   while a live holder renews it. Otherwise say so once, wait and try again.
 /// - **Heartbeat**: a thread with a connection of its own extends the lease every third of it
 ///   (from `clock_timestamp()`, so an update that waited for a row lock still extends it from now).
 /// - **Fencing**: every migration transaction first reads the row `FOR UPDATE` and checks that
@@ -81,24 +82,17 @@ public final class MigrationLock: @unchecked Sendable {
 
     /// Takes the lock, waiting for a live holder to release it (up to `timeout`); says once
     /// through `output` that it waits, and for whom.
+    ///
+    /// A live holder is seen with a plain read first: the holder's migration transactions keep
+    /// the row locked (`confirm`), and the taking `INSERT ... ON CONFLICT DO UPDATE` would wait
+    /// for that row lock silently, for as long as the migration runs, instead of saying it waits.
     func acquire(_ connection: Connection, timeout: Duration, poll: Duration = .milliseconds(200), output: (String) -> Void) throws {
         let deadline = ContinuousClock.now + timeout
         var said = false
         while true {
-            let taken = try connection.transaction { c in
-                try c.execute("""
-                    INSERT INTO \(SQLWriter.quote(Self.table)) ("id", "owner", "acquired", "expires")
-                    VALUES (1, $1, now(), now() + CAST($2 AS INTERVAL))
-                    ON CONFLICT ("id") DO UPDATE SET "owner" = excluded."owner", "acquired" = excluded."acquired",
-                        "expires" = excluded."expires"
-                    WHERE \(SQLWriter.quote(Self.table))."expires" < now()
-                    RETURNING "owner"
-                    """, [owner, leaseText]).count == 1
-            }.value
-            if taken { break }
+            let holder = try liveHolder(connection)
+            if holder == nil, try take(connection) { break }
             if !said {
-                let holder = try? connection.execute("SELECT \"owner\" FROM \(SQLWriter.quote(Self.table)) WHERE \"id\" = 1")
-                    .first.map { try $0.decode(String.self, at: 0) }
                 output("  Waiting for the migration lock, held by \(holder ?? "another process")...")
                 said = true
             }
@@ -108,6 +102,26 @@ public final class MigrationLock: @unchecked Sendable {
             sleepThread(poll * Double.random(in: 0.5..<1.5))
         }
         startHeartbeat()
+    }
+
+    /// The owner of an unexpired lease, read without locking (never waits for the holder).
+    private func liveHolder(_ connection: Connection) throws -> String? {
+        try connection.execute("SELECT \"owner\" FROM \(SQLWriter.quote(Self.table)) WHERE \"id\" = 1 AND \"expires\" > now()")
+            .first.map { try $0.decode(String.self, at: 0) }
+    }
+
+    /// Takes the row when there is none or its lease ran out; false when another took it first.
+    private func take(_ connection: Connection) throws -> Bool {
+        try connection.transaction { c in
+            try c.execute("""
+                INSERT INTO \(SQLWriter.quote(Self.table)) ("id", "owner", "acquired", "expires")
+                VALUES (1, $1, now(), now() + CAST($2 AS INTERVAL))
+                ON CONFLICT ("id") DO UPDATE SET "owner" = excluded."owner", "acquired" = excluded."acquired",
+                    "expires" = excluded."expires"
+                WHERE \(SQLWriter.quote(Self.table))."expires" < now()
+                RETURNING "owner"
+                """, [owner, leaseText]).count == 1
+        }.value
     }
 
     /// Inside a migration transaction: locks the row and checks the lease is still ours.

@@ -1,4 +1,5 @@
 @testable import Database
+import Dispatch
 import Foundation
 import NIOConcurrencyHelpers
 import TestSupport
@@ -10,18 +11,21 @@ import Testing
     @Test func exhaustionGivesTheTimeoutErrorNotAHang() async throws {
         let pool = ConnectionPool(configuration: PoolConfiguration(
             connectionString: try TestDatabase.url(), maximum: 1, acquireTimeout: .milliseconds(200)))
-        let holder = Task { try await pool.withConnection { _ in Thread.sleep(forTimeInterval: 3) } }
-        // Once the holder has the only connection (however late its task starts on a loaded machine).
+        // The holder keeps the only connection until the test lets it go, not for a fixed time:
+        // on a loaded machine this task may not run again for seconds.
+        let release = DispatchSemaphore(value: 0)
+        let holder = Task { try await pool.withConnection { _ in release.wait() } }
+        // Once the holder has the only connection (however late its task starts).
         while pool.statistics.open != 1 || pool.statistics.idle != 0 { try await Task.sleep(for: .milliseconds(10)) }
-        // The timeout error, not the connection: the caller gave up at its deadline instead of
-        // waiting for the holder (which keeps the connection far longer). No clock is read here:
-        // PoolStateMachineTests check the deadline itself with a mock clock.
+        // The timeout error: the caller gave up at its deadline instead of waiting for the holder.
+        // No clock is read here: PoolStateMachineTests check the deadline with a mock clock.
         await #expect {
             try await pool.withConnection { try $0.run("SELECT 1") }
         } throws: { error in
             guard case DatabaseError.poolTimeout = error else { return false }
             return (error as? DatabaseError)?.isUnavailable == true
         }
+        release.signal()
         try await holder.value
         // Once the holder is done, the connection is free again.
         #expect(try await pool.withConnection { try $0.execute("SELECT 41 + 1").first!.decode(Int64.self, at: 0) } == 42)

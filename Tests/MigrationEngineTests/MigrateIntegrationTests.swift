@@ -309,41 +309,58 @@ import TestSupport
         }
     }
 
+    /// Two migrates at once: one applies, the other says it waits for the lock, then finds
+    /// nothing to do. The holder's migration blocks on a table the test keeps locked until the
+    /// other has said it waits, so no timing decides the outcome on a loaded machine.
     @Test func concurrentMigratesOneAppliesTheOtherWaits() async throws {
-        let directory = try withHandWritten(up: "SELECT pg_sleep(2);", down: "SELECT 1;")
+        let directory = try withHandWritten(up: "SELECT count(*) FROM \"test_gate\";", down: "SELECT 1;")
         defer { Fixtures.remove(directory) }
         try await TestDatabase.withFreshDatabase { (url: String) async throws -> Void in
+            try run(url, "CREATE TABLE test_gate (id BIGINT PRIMARY KEY)")
+            let gate = try Connection(connectionString: url)
+            defer { gate.close() }
+            try gate.run("BEGIN")
+            try gate.run("LOCK TABLE test_gate IN ACCESS EXCLUSIVE MODE")
             let first = Lines(), second = Lines()
             let errors = Lines()
             let done = DispatchGroup()
             for (waitForHolder, lines) in [(false, first), (true, second)] {
                 done.enter()
                 Thread.detachNewThread {
-                    // The second starts once a migrate holds the lock (a fixed delay let them miss
-                    // each other on a loaded machine); 0002's pg_sleep(2) keeps it held meanwhile.
+                    // The second starts once a migrate holds the lock, so that it has to wait.
                     if waitForHolder { waitUntilTheMigrationLockIsHeld(url) }
                     do { try Migrator.migrate(connectionString: url, directory: directory, output: lines.append) }
                     catch { errors.append(String(describing: error)) }
                     done.leave()
                 }
             }
+            let saysItWaits = { [first, second] in
+                (first.all + second.all).contains { $0.hasPrefix("  Waiting for the migration lock, held by ") }
+            }
+            let deadline = ContinuousClock.now + .seconds(60)
+            while !saysItWaits() && errors.all.isEmpty && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            // Said while the holder's migration was still running (it keeps the lock row locked).
+            let saidWhileHeld = saysItWaits()
+            try gate.run("COMMIT")
+            #expect(saidWhileHeld, "first: \(first.all) second: \(second.all)")
             await withCheckedContinuation { continuation in done.notify(queue: .global()) { continuation.resume() } }
             #expect(errors.all.isEmpty)
-            // Usually the first one started applies; on a loaded machine the second may reach the
-            // lock first. Either way: exactly one applies, the other waits and finds nothing to do.
             let applied = [first.all, second.all].filter { $0.contains("  Applying myproject.0002_auto... OK") }
             let waited = [first.all, second.all].filter { !$0.contains("  Applying myproject.0002_auto... OK") }
             #expect(applied.count == 1, "first: \(first.all) second: \(second.all)")
             #expect(waited.count == 1)
-            #expect(waited.first?.contains { $0.hasPrefix("  Waiting for the migration lock, held by ") } == true)
+            #expect(waited.first?.contains { $0.hasPrefix("  Waiting for the migration lock, held by ") } == true,
+                    "first: \(first.all) second: \(second.all)")
             #expect(waited.first?.last == "  No migrations to apply.")
             #expect(try history(url) == ["0001_initial", "0002_auto"])
         }
     }
 
-    /// Polls (up to 20 s) until django_migrations_lock has a live holder.
+    /// Polls (up to 60 s) until django_migrations_lock has a live holder.
     private func waitUntilTheMigrationLockIsHeld(_ url: String) {
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             let held = try? query(url, "SELECT 1 FROM django_migrations_lock WHERE expires > now()")
             if held?.isEmpty == false { return }

@@ -2,7 +2,7 @@
 /// order, keeping what it needs to remember between them, and reports what is wrong. The rule
 /// itself (id, severity, summary, fix) is `rule`; each check is one file in `Rules/`, listed in
 /// `MigrationLinter.checks`.
-protocol LintCheck {
+protocol LintCheck: Sendable {
     static var rule: LintRule { get }
     init()
     /// Looks at one statement; `context` knows the schema before it and takes the reports.
