@@ -24,17 +24,19 @@ struct CommitOutcomeTests {
         #expect(!error.message.contains("COMMIT"), "no SQL or driver text reaches the client")
     }
 
-    /// Terminates the server's backend that runs a statement matching `pattern`, once it shows
-    /// up and has been running `atLeast` seconds (polling pg_stat_activity from a connection of
-    /// the test's own).
+    /// Terminates the server's backend that runs a statement matching `pattern`, once it sleeps
+    /// in a trigger (not before: a retry would sleep in its place) and has been running `atLeast` seconds (polling pg_stat_activity from a connection of
+    /// the test's own). Gives up after 60 s: the triggers sleep far longer than a loaded machine
+    /// takes to see them, so no timing decides the outcome.
     static func terminateBackend(url: String, waitingOn pattern: String, atLeast seconds: Double = 0) async throws -> Bool {
         try await offPool {
             let admin = try Connection(connectionString: url)
             defer { admin.close() }
-            for _ in 0..<200 {
+            for _ in 0..<3000 {
                 let rows = try admin.execute("""
                     SELECT pg_terminate_backend(pid) FROM pg_stat_activity
                     WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE $1 AND state = 'active'
+                      AND wait_event = 'PgSleep'
                       AND clock_timestamp() - query_start >= make_interval(secs => $2::FLOAT8)
                     """, [pattern, String(seconds)])
                 if rows.count > 0 { return true }
@@ -46,11 +48,13 @@ struct CommitOutcomeTests {
 
     @Test func connectionLostBeforeCommitIsRetriedAndWritesOnce() async throws {
         try await withBankDatabase { url in
-            // A trigger that sleeps in the INSERT (the body of the transaction, before COMMIT).
+            // A trigger that sleeps in the INSERT (the body of the transaction, before COMMIT),
+            // the first time only (until it is terminated): the sequence is not transactional.
             let setup = try Connection(connectionString: url)
             try setup.run("""
+                CREATE SEQUENCE slow_attempts;
                 CREATE FUNCTION slow_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN PERFORM pg_sleep(0.5); RETURN NEW; END $$;
+                BEGIN PERFORM pg_sleep(CASE WHEN nextval('slow_attempts') = 1 THEN 60 ELSE 0 END); RETURN NEW; END $$;
                 CREATE TRIGGER slow_insert BEFORE INSERT ON myproject_customers
                   FOR EACH ROW WHEN (NEW.name LIKE 'slow-body%') EXECUTE FUNCTION slow_insert();
                 """)
@@ -76,7 +80,7 @@ struct CommitOutcomeTests {
             let setup = try Connection(connectionString: url)
             try setup.run("""
                 CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN PERFORM pg_sleep(0.5); RETURN NULL; END $$;
+                BEGIN PERFORM pg_sleep(60); RETURN NULL; END $$;
                 CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON myproject_customers
                   DEFERRABLE INITIALLY DEFERRED
                   FOR EACH ROW WHEN (NEW.name LIKE 'slow-commit%') EXECUTE FUNCTION slow_commit();

@@ -175,7 +175,7 @@ import TestSupport
         ])
         defer { FaultTests.stop([server]) }
         var answered = false
-        for _ in 0..<150 where !answered {
+        for _ in 0..<600 where !answered {
             answered = (try? await HTTP.send(port: port, .get, "/ping/", timeout: .seconds(2)))?.status == 200
             if !answered { try await Task.sleep(for: .milliseconds(100)) }
         }

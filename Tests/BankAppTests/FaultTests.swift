@@ -94,7 +94,7 @@ struct FaultTests {
             ])
             defer { try? FileManager.default.removeItem(atPath: child.outputPath) }
             var answered = false
-            for _ in 0..<100 where !answered {
+            for _ in 0..<600 where !answered {
                 answered = (try? await HTTP.send(port: port, .get, "/ping/", timeout: .seconds(2)))?.status == 200
                 if !answered { try await Task.sleep(for: .milliseconds(100)) }
             }

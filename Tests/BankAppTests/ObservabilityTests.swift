@@ -98,7 +98,7 @@ import TestSupport
 
             try await offPool { try cluster.start() }
             var back = 0
-            for _ in 0..<40 where back != 200 {
+            for _ in 0..<240 where back != 200 {  // up to a minute on a loaded machine
                 back = try await server.get("/readyz").status
                 if back != 200 { try await Task.sleep(for: .milliseconds(250)) }
             }

@@ -16,11 +16,11 @@ import TestSupport
             let port = try await offPool { try PrivateCluster.freePortForTests() }
             let metricsPort = try await offPool { try PrivateCluster.freePortForTests() }
             let server = try ChildProcess.spawn(try ManageExecutable.path(), ["runserver", "127.0.0.1:\(port)"], environment: [
-                "DATABASE_URL": url, "LOG_FORMAT": "json", "METRICS": "127.0.0.1:\(metricsPort)", "SHUTDOWN_DRAIN": "5",
+                "DATABASE_URL": url, "LOG_FORMAT": "json", "METRICS": "127.0.0.1:\(metricsPort)", "SHUTDOWN_DRAIN": "15",
             ])
             defer { try? FileManager.default.removeItem(atPath: server.outputPath) }
             var answered = false
-            for _ in 0..<150 where !answered {
+            for _ in 0..<600 where !answered {
                 answered = (try? await HTTP.send(port: port, .get, "/healthz", timeout: .seconds(2)))?.status == 200
                 if !answered { try await Task.sleep(for: .milliseconds(100)) }
             }
@@ -33,7 +33,7 @@ import TestSupport
             server.kill(SIGTERM)
             // Within the drain: not ready (once the signal is handled), still serving.
             var notReady = try await HTTP.send(port: port, .get, "/readyz")
-            for _ in 0..<20 where notReady.status != 503 {
+            for _ in 0..<100 where notReady.status != 503 {  // the drain is 15 s: time to see it on a loaded machine
                 try await Task.sleep(for: .milliseconds(100))
                 notReady = try await HTTP.send(port: port, .get, "/readyz")
             }

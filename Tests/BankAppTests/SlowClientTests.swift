@@ -28,8 +28,9 @@ struct SlowClientTests {
         try await withBankDatabase { url in
             try await withLiveServer(databaseURL: url, timeouts: Self.bodyTimeouts) { server in
                 let (request, headLength) = Self.post("/customer/", body: #"{"name": "trickled body, never complete"}"#)
-                // A byte every 0.2 s: 40 bytes would take 8 s, each far inside the idle timeout.
-                async let trickled = RawHTTP.trickle(port: server.port, request, atOnce: headLength, interval: 0.2, limit: 15)
+                // A byte every 0.5 s: the body's 42 bytes would take 21 s, each far inside the idle
+                // timeout, so even a machine loaded enough to fire the 2 s timer late cuts it off.
+                async let trickled = RawHTTP.trickle(port: server.port, request, atOnce: headLength, interval: 0.5, limit: 40)
                 for i in 0..<3 {
                     let reply = try await server.post("/customer/", #"{"name": "meanwhile \#(i)"}"#)
                     #expect(reply.status == 200)
@@ -40,7 +41,7 @@ struct SlowClientTests {
                 #expect(result.received.hasSuffix(#"{"error": "request body not received within 2 s"}"#), "\(result)")
                 #expect(result.closedByServer, "\(result)")
                 #expect(result.bytesSent < request.utf8.count, "the whole body got through: \(result)")
-                #expect(result.seconds < Self.body + 8, "\(result)")
+                #expect(result.seconds < Self.body + 15, "\(result)")
                 // Nothing half-written: only the three normal customers exist.
                 #expect(try server.count("myproject_customers") == 3)
                 #expect(server.logs.lines.contains { $0.contains("POST /customer/: request body not complete after 2 s") })
@@ -111,7 +112,8 @@ struct SlowClientTests {
                 // connection. (On a machine so loaded that the 404 comes after the deadline, the
                 // 408 alone is right: exactly one answer either way.)
                 let (request, headLength) = Self.post("/nowhere/", body: #"{"name": "trickled to nowhere"}"#)
-                let result = try await RawHTTP.trickle(port: server.port, request, atOnce: headLength, interval: 0.2, limit: 15)
+                // A byte every 0.5 s: the body would take 21 s, far past the 2 s body timeout.
+                let result = try await RawHTTP.trickle(port: server.port, request, atOnce: headLength, interval: 0.5, limit: 40)
                 #expect(result.received.components(separatedBy: "HTTP/1.1 ").count - 1 == 1, "\(result)")
                 #expect(result.received.hasPrefix("HTTP/1.1 404 Not Found\r\n") || result.received.hasPrefix("HTTP/1.1 408 "), "\(result)")
                 #expect(result.closedByServer && result.bytesSent < request.utf8.count, "\(result)")

@@ -91,7 +91,7 @@ import Testing
     @Test func aTransactionLeftOpenIsRolledBackOnReturn() async throws {
         try await TestDatabase.withFreshDatabase { url in
             let pool = ConnectionPool(configuration: PoolConfiguration(connectionString: url, maximum: 1))
-            try await pool.withConnection { c in try c.run("CREATE TABLE notes (body TEXT)") }
+            _ = try await pool.withConnection { c in try c.run("CREATE TABLE notes (body TEXT)") }
             try await pool.withConnection { c in
                 try c.run("BEGIN")
                 try c.execute("INSERT INTO notes VALUES ($1)", ["left open"])

@@ -24,16 +24,16 @@ import Testing
         return try connection.execute("SELECT value FROM counters WHERE id = 1")[0].decode(Int64.self, at: 0)
     }
 
-    /// Waits until a backend of this database runs a statement matching `pattern` (or waits for a
-    /// lock, with `pattern` nil), then runs `action` with the admin connection and that pid.
+    /// Waits until a backend of this database sleeps in a statement matching `pattern` (or waits
+    /// for a lock, with `pattern` nil), then runs `action` with the admin connection and that pid.
     func whenRunning(_ url: String, _ pattern: String?, _ action: @escaping @Sendable (Connection, Int64) throws -> Void) -> Task<Bool, Error> {
         @Sendable func poll() throws -> Bool {
             let admin = try Connection(connectionString: url)
             defer { admin.close() }
-            for _ in 0..<1500 {  // up to 15 s: under the whole suite, tasks can start late
+            for _ in 0..<6000 {  // up to 60 s: under the whole suite, tasks can start late
                 let rows = try admin.execute("""
                     SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
-                    AND state = 'active' AND (($1::TEXT IS NULL AND wait_event_type = 'Lock') OR query LIKE $1::TEXT)
+                    AND state = 'active' AND (($1::TEXT IS NULL AND wait_event_type = 'Lock') OR (query LIKE $1::TEXT AND wait_event = 'PgSleep'))
                     """, [pattern])
                 if let pid = rows.first { try action(admin, try pid.decode(Int64.self, at: 0)); return true }
                 Thread.sleep(forTimeInterval: 0.01)
@@ -105,11 +105,16 @@ import Testing
 
     @Test func aBackendTerminatedWhileTheStatementRunsIsRetried() async throws {
         try await withCounter { url, pool in
+            // The first attempt sleeps until it is killed (however late the watcher sees it on a
+            // loaded machine); the sequence is not transactional, so the retry does not sleep.
+            try TestDatabase.run(url, "CREATE SEQUENCE attempts")
             let killed = whenRunning(url, "UPDATE counters%") { admin, pid in
                 try admin.execute("SELECT pg_terminate_backend($1)", [pid])
             }
-            let committed = try await pool.transaction(
-                statement: "UPDATE counters SET value = value + 1 + (SELECT 0 FROM pg_sleep(0.3)) WHERE id = 1") { $0.rowsAffected }
+            let committed = try await pool.transaction(statement: """
+                UPDATE counters SET value = value + 1
+                    + (SELECT 0 FROM pg_sleep(CASE WHEN nextval('attempts') = 1 THEN 60 ELSE 0 END)) WHERE id = 1
+                """) { $0.rowsAffected }
             #expect(try await killed.value)
             #expect(committed.attempts == 2)
             #expect(try value(url) == 1)  // the killed attempt left nothing; the retry committed once
@@ -121,7 +126,7 @@ import Testing
             let setup = try Connection(connectionString: url)
             try setup.run("""
                 CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN PERFORM pg_sleep(0.5); RETURN NULL; END $$;
+                BEGIN PERFORM pg_sleep(60); RETURN NULL; END $$;
                 CREATE CONSTRAINT TRIGGER slow_commit AFTER UPDATE ON counters
                   DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit();
                 """)

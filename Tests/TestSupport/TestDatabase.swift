@@ -30,14 +30,17 @@ public enum TestDatabase {
 
     /// Creates an empty database for one test, runs `body` with its URL, and drops it afterwards.
     public static func withFreshDatabase<T>(_ body: (String) async throws -> T) async throws -> T {
-        let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
-        let admin = try Connection(connectionString: try url())
-        try admin.run("CREATE DATABASE \(name)")
-        defer {
-            _ = try? admin.run("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
-            admin.close()
+        // Off the cooperative pool: creating a database blocks, and so do most bodies.
+        try await withTaskExecutorPreference(BlockingAllowedExecutor.shared) {
+            let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
+            let admin = try Connection(connectionString: try url())
+            try admin.run("CREATE DATABASE \(name)")
+            defer {
+                _ = try? admin.run("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+                admin.close()
+            }
+            return try await body(try url(database: String(name)))
         }
-        return try await body(try url(database: String(name)))
     }
 
     /// Every row of `sql` on `url`, as text (NULL as nil), on a connection of its own.
@@ -55,16 +58,22 @@ public enum TestDatabase {
         try connection.run(sql)
     }
 
-    /// Waits (up to 10 s) until a session of `url`'s database waits for a lock: the moment a
-    /// test's outside transaction, holding a row, should commit to force a 40001.
+    /// Waits until a session of `url`'s database waits for a lock: the moment a test's outside
+    /// transaction, holding a row, should commit to force a 40001. Throws after 60 s without one
+    /// (a hang guard: on a loaded machine the server's first update can take seconds to arrive).
     public static func waitForLockWaiter(_ url: String) async throws {
         let admin = try Connection(connectionString: url)
         defer { admin.close() }
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(60)
         while try admin.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")[0]
-            .decode(Int64.self, at: 0) == 0, ContinuousClock.now < deadline {
+            .decode(Int64.self, at: 0) == 0 {
+            guard ContinuousClock.now < deadline else { throw NoLockWaiter() }
             try await Task.sleep(for: .milliseconds(20))
         }
+    }
+
+    public struct NoLockWaiter: Error, CustomStringConvertible {
+        public var description: String { "no session waited for a lock within 60 s" }
     }
 
     /// The package's top folder (this file is Tests/TestSupport/TestDatabase.swift).
