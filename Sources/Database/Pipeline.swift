@@ -75,7 +75,10 @@ extension Connection {
                     continue
                 }
                 if PQresultStatus(result) == PGRES_PIPELINE_SYNC { PQclear(result); synced = true; break }
-                if query < results.count { results[query].append(result) } else { PQclear(result) }
+                // After the last query's end, before the sync: the implicit transaction's commit
+                // failed (a statement sent without BEGIN commits at the sync). It belongs to that
+                // statement; dropping it would report a rolled-back write as committed.
+                results[min(query, results.count - 1)].append(result)
             }
         }
         if PQexitPipelineMode(handle) != 1 { close(because: Connection.lastError(handle)) }

@@ -103,6 +103,47 @@ import Testing
         }
     }
 
+    /// Sent alone (an implicit transaction), the statement's rows come back before the server
+    /// commits at the sync; an error at that commit (here a deferred constraint trigger, as SSI's
+    /// 40001 at commit) means nothing was written: never reported as committed.
+    @Test(arguments: ["23514", "40001"])
+    func anImplicitTransactionWhoseCommitFailsIsNotCommitted(sqlState: String) async throws {
+        try await withCounter { url, pool in
+            try TestDatabase.run(url, """
+                CREATE SEQUENCE commits;
+                CREATE FUNCTION refuse_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF nextval('commits') = 1 THEN RAISE EXCEPTION 'refused at commit' USING ERRCODE = '\(sqlState)'; END IF;
+                    RETURN NULL;
+                END $$;
+                CREATE CONSTRAINT TRIGGER refuse_commit AFTER UPDATE ON counters
+                  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_commit();
+                """)
+            let implicit = TransactionOptions(retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(1), maxDelay: .milliseconds(2)),
+                                              implicit: true)
+            if sqlState == "40001" {
+                // A conflict at the commit is retried like any other; the second commit succeeds.
+                let committed = try await pool.transaction(implicit, statement: "UPDATE counters SET value = value + 1 WHERE id = 1 RETURNING value") {
+                    try $0[0].decode(Int64.self, at: 0)
+                }
+                #expect(committed.value == 1 && committed.attempts == 2)
+                #expect(try value(url) == 1)
+            } else {
+                await #expect {
+                    _ = try await pool.transaction(implicit, statement: "UPDATE counters SET value = value + 1 WHERE id = 1 RETURNING value") {
+                        try $0[0].decode(Int64.self, at: 0)
+                    }
+                } throws: { error in
+                    (error as? DatabaseError)?.serverError?.sqlState == "23514"
+                }
+                #expect(try value(url) == 0)
+            }
+            // The connection goes on.
+            let next = try await pool.transaction(implicit, statement: "SELECT value FROM counters WHERE id = 1") { try $0[0].decode(Int64.self, at: 0) }
+            #expect(next.value == (sqlState == "40001" ? 1 : 0))
+        }
+    }
+
     @Test func aBackendTerminatedWhileTheStatementRunsIsRetried() async throws {
         try await withCounter { url, pool in
             // The first attempt sleeps until it is killed (however late the watcher sees it on a
