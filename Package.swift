@@ -109,6 +109,7 @@ let package = Package(
             dependencies: [
                 "BankApp", "Database", "MigrationEngine", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
     ]

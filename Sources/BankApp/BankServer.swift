@@ -84,9 +84,12 @@ public enum BankServer {
     /// `onServerRunning` gets the bound address (port 0 picks a free one).
     /// `readiness` answers `/readyz` (without one, `/readyz` says ready whenever it answers);
     /// `metrics` is what `/metrics` shows, served here when `settings.metrics` is `.sameAddress`.
+    /// `eventLoopGroup`: NIO's shared one unless given (tests give each server its own, as a
+    /// process of its own would have).
     public static func makeApplication(
         settings: ServerSettings, pool: ConnectionPool, logger: Logger, timeouts: HTTPTimeouts = .default,
         readiness: Readiness? = nil, metrics: ServerMetrics = ServerMetrics(),
+        eventLoopGroup: EventLoopGroupProvider = .singleton,
         onServerRunning: @escaping @Sendable (SocketAddress?) async -> Void = { _ in }
     ) -> Application<BankResponder> {
         var logger = logger
@@ -108,6 +111,7 @@ public enum BankServer {
                 idleTimeout: timeouts.idleTimeAmount)),
             configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: nil),
             onServerRunning: { channel in await onServerRunning(channel.localAddress) },
+            eventLoopGroupProvider: eventLoopGroup,
             logger: serverLogger)
     }
 

@@ -7,6 +7,7 @@ import Logging
 import MigrationEngine
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import TestSupport
 
@@ -120,8 +121,13 @@ func withLiveServer<T: Sendable>(
     let pool = ConnectionPool(configuration: settings.poolConfiguration, logger: logs.logger)
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
     let readiness = migrations.map { Readiness(pool: pool, migrations: $0, cacheFor: .zero) }
+    // Event loops of its own, as the server's own process would have: NIO's shared ones serve
+    // every other test's servers and clients in this process too.
+    let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    defer { eventLoops.shutdownGracefully { _ in } }
     let app = BankServer.makeApplication(settings: settings, pool: pool, logger: logs.logger, timeouts: timeouts,
-                                         readiness: readiness, metrics: metrics) { address in
+                                         readiness: readiness, metrics: metrics,
+                                         eventLoopGroup: .shared(eventLoops)) { address in
         continuation.yield(address?.port ?? 0)
     }
     var quiet = Logger(label: "bank.test.lifecycle")
