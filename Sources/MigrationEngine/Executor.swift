@@ -40,13 +40,12 @@ public enum ExecutionStrategy: Sendable {
 /// Plans and applies migrations (Django's `MigrationExecutor`): checks the history against the
 /// files, works out the steps to a target, runs each one.
 enum Executor {
-    /// Checks the history against the files and returns how many are applied (always the first
-    /// ones: the history is linear). Throws, changing nothing, when an applied migration's file
-    /// is gone or was edited, or the history has a hole.
-    static func verify(_ migrations: [Migration], applied: [AppliedMigration], directory: URL) throws -> Int {
-        let byName = Dictionary(migrations.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    /// Checks the history against the files and returns the applied migrations of the app.
+    /// Throws, changing nothing, when an applied migration's file is gone or was edited, or one
+    /// is applied while a migration it depends on is not (Django's InconsistentMigrationHistory).
+    static func verify(_ loaded: LoadedMigrations, applied: [AppliedMigration], directory: URL) throws -> Set<MigrationKey> {
         for row in applied {
-            guard let migration = byName[row.name] else {
+            guard let migration = loaded.byKey[MigrationKey(app: row.app, name: row.name)] else {
                 throw MigrationStateError(description: "Migration \(row.app).\(row.name) is applied, but its file \(MakeMigrations.displayPath(directory.appendingPathComponent(row.name + ".sql"))) is missing: restore it.")
             }
             // No checksum: applied by another tool (the Python app's migrate); the file is trusted
@@ -55,12 +54,13 @@ enum Executor {
                 throw MigrationStateError(description: "Migration \(row.app).\(row.name) is applied, but its file \(MakeMigrations.displayPath(directory.appendingPathComponent(migration.fileName))) was edited since (checksum \(recorded.prefix(12)) recorded, \(migration.checksum.prefix(12)) now): restore it, and put changes in a new migration.")
             }
         }
-        let names = Set(applied.map(\.name))
-        let count = migrations.prefix { names.contains($0.name) }.count
-        if let stray = migrations.dropFirst(count).first(where: { names.contains($0.name) }) {
-            throw MigrationStateError(description: "Migration \(stray.app).\(stray.name) is applied before its dependency \(stray.app).\(migrations[count].name): the history is inconsistent.")
+        let keys = Set(applied.map { MigrationKey(app: $0.app, name: $0.name) })
+        for migration in loaded.ordered where keys.contains(migration.key) {
+            for parent in loaded.graph.parents(migration.key) where parent.app == migration.app && !keys.contains(parent) {
+                throw MigrationStateError(description: "Migration \(migration.key) is applied before its dependency \(parent): the history is inconsistent.")
+            }
         }
-        return count
+        return keys
     }
 
     /// The applied migrations that have no checksum yet: applied by Django under the same app
@@ -71,29 +71,57 @@ enum Executor {
         return migrations.filter { unrecorded.contains($0.name) }
     }
 
-    /// How many migrations the target means applied.
-    static func resolve(_ target: MigrationTarget, in migrations: [Migration], app: String) throws -> Int {
-        switch target {
-        case .latest: return migrations.count
-        case .zero: return 0
-        case .named(let name):
-            let matches = migrations.enumerated().filter { $0.element.name == name || $0.element.name.hasPrefix(name) }
-            if let exact = matches.first(where: { $0.element.name == name }) { return exact.offset + 1 }
-            guard !matches.isEmpty else {
-                throw MigrationStateError(description: "Cannot find a migration matching '\(name)' from app '\(app)'.")
-            }
-            guard matches.count == 1 else {
-                throw MigrationStateError(description: "More than one migration matches '\(name)' in app '\(app)': \(matches.map(\.element.name).joined(separator: ", ")). Please be more specific.")
-            }
-            return matches[0].offset + 1
+    /// The migration a named target means, by name or unique prefix; nil for `latest` and `zero`.
+    static func resolve(_ target: MigrationTarget, in loaded: LoadedMigrations, app: String) throws -> Migration? {
+        guard case .named(let name) = target else { return nil }
+        let migrations = loaded.ordered.filter { $0.app == app }
+        if let exact = migrations.first(where: { $0.name == name }) { return exact }
+        let matches = migrations.filter { $0.name.hasPrefix(name) }
+        guard !matches.isEmpty else {
+            throw MigrationStateError(description: "Cannot find a migration matching '\(name)' from app '\(app)'.")
         }
+        guard matches.count == 1 else {
+            throw MigrationStateError(description: "More than one migration matches '\(name)' in app '\(app)': \(matches.map(\.name).joined(separator: ", ")). Please be more specific.")
+        }
+        return matches[0]
     }
 
-    /// The steps from `applied` migrations applied to `wanted` applied.
-    static func plan(_ migrations: [Migration], applied: Int, wanted: Int) -> [MigrationStep] {
-        if wanted > applied { return migrations[applied..<wanted].map { MigrationStep(migration: $0, backwards: false) } }
-        if wanted < applied { return migrations[wanted..<applied].reversed().map { MigrationStep(migration: $0, backwards: true) } }
-        return []
+    /// The steps from the `applied` migrations to `target` (Django's `migration_plan`): forwards,
+    /// what the target needs that is not applied; to an applied target, the unapplying of what
+    /// depends on its children in the app (never the target itself); to zero, of everything
+    /// depending on the app's roots.
+    static func plan(_ loaded: LoadedMigrations, applied: Set<MigrationKey>, target: MigrationTarget, app: String) throws -> [MigrationStep] {
+        let graph = loaded.graph
+        var applied = applied
+        var steps: [MigrationStep] = []
+        func forwards(_ key: MigrationKey) throws {
+            for node in try graph.forwardsPlan(key) where !applied.contains(node) {
+                guard let migration = loaded.byKey[node] else { continue }
+                steps.append(MigrationStep(migration: migration, backwards: false))
+                applied.insert(node)
+            }
+        }
+        func backwards(_ key: MigrationKey) throws {
+            for node in try graph.backwardsPlan(key) where applied.contains(node) {
+                guard let migration = loaded.byKey[node] else { continue }
+                steps.append(MigrationStep(migration: migration, backwards: true))
+                applied.remove(node)
+            }
+        }
+        switch target {
+        case .latest:
+            for leaf in graph.leafNodes(app: app) { try forwards(leaf) }
+        case .zero:
+            for root in graph.rootNodes(app: app) { try backwards(root) }
+        case .named:
+            guard let migration = try resolve(target, in: loaded, app: app) else { return [] }
+            if applied.contains(migration.key) {
+                for child in graph.children(migration.key) where child.app == app { try backwards(child) }
+            } else {
+                try forwards(migration.key)
+            }
+        }
+        return steps
     }
 
     /// Applies (or unapplies) one migration with its history row; `fake` records only.
