@@ -37,6 +37,7 @@ struct Manage: AsyncParsableCommand {
             SQLAlignCommand.self,
             CheckCommand.self,
             LintCommand.self,
+            DBShellCommand.self,
             RunServerCommand.self,
         ]
     )

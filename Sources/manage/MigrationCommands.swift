@@ -58,6 +58,7 @@ struct MakeMigrationsCommand: ParsableCommand {
     @Option(name: .customLong("default"), help: ArgumentHelp("A one-off value for existing rows of a new NOT NULL field: model.field=value.", valueName: "default"))
     var defaults: [String] = []
     @Option(name: [.short, .customLong("verbosity")], help: "3 prints the file on a dry run.") var verbosity = 1
+    @Flag(help: "Write a merge migration for two branches' migrations (two leaves in the graph).") var merge = false
 
     func run() throws {
         try checkAppLabels(appLabels)
@@ -66,7 +67,7 @@ struct MakeMigrationsCommand: ParsableCommand {
             let questioner = ScriptedQuestioner(renames: renames, defaults: try ScriptedQuestioner.parseDefaults(defaults), fallback: fallback)
             let outcome = try MakeMigrations.run(
                 appLabel: BankModels.appLabel, models: BankModels.all, directory: directory.url,
-                options: .init(name: name, empty: empty, dryRun: dryRun, check: check, verbosity: verbosity),
+                options: .init(name: name, empty: empty, dryRun: dryRun, check: check, verbosity: verbosity, merge: merge),
                 questioner: questioner)
             if check && outcome.hasChanges { throw ExitCode(1) }
         } catch let exit as ExitCode {
@@ -131,6 +132,7 @@ struct MigrateCommand: ParsableCommand {
     @Argument(help: "A migration name or unique prefix (0002), or 'zero'.") var migrationName: String?
     @OptionGroup var directory: MigrationsDirectoryOption
     @Flag(help: "Print the operations that would run; change nothing.") var plan = false
+    @Flag(name: .customLong("check"), help: "Exit 1 when migrations are unapplied; apply nothing (for deploy scripts).") var checkUnapplied = false
     @Flag(help: "Record the migrations as applied (or unapplied) without running their SQL.") var fake = false
     @Flag(name: .customLong("fake-initial"),
           help: "Record the initial migration without running it when all its tables exist already (refused when only some do, or their columns differ).")
@@ -172,13 +174,21 @@ struct MigrateCommand: ParsableCommand {
         let output = migrationProgress(Logger(label: "manage.migrate"), format: format)
         do {
             if plan {
-                try Migrator.plan(connectionString: databaseURL, directory: directory.url, to: target, app: appLabel, output: writeLine)
+                let steps = try Migrator.plan(connectionString: databaseURL, directory: directory.url, to: target, app: appLabel,
+                                              output: writeLine)
+                if checkUnapplied && !steps.isEmpty { throw ExitCode(1) }
+            } else if checkUnapplied {
+                // Django's --check: silent, the exit status says it.
+                let steps = try Migrator.pendingSteps(connectionString: databaseURL, directory: directory.url, to: target, app: appLabel)
+                if !steps.isEmpty { throw ExitCode(1) }
             } else {
                 try Migrator.migrate(connectionString: databaseURL, directory: directory.url, to: target, app: appLabel,
                                      fake: fake, fakeInitial: fakeInitial, lockTimeout: .seconds(lockTimeout),
                                      lockLease: .seconds(leaseSeconds),
                                      strategy: mode.strategy, output: output)
             }
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             throw commandFailure(error)
         }
@@ -193,10 +203,24 @@ struct ShowMigrationsCommand: ParsableCommand {
 
     @Argument(help: "App labels (default: every app in the history, Django's own included).") var appLabels: [String] = []
     @OptionGroup var directory: MigrationsDirectoryOption
+    @Flag(name: [.short, .customLong("list")], help: "Each app's migrations and whether they are applied (the default).") var list = false
+    @Flag(name: [.short, .customLong("plan")],
+          help: "Every migration in the order migrate applies them ([X]  myproject.0001_initial); with -v 2, each one's parents.")
+    var plan = false
+    @Option(name: [.short, .customLong("verbosity")], help: "2 shows each migration's parents with --plan.") var verbosity = 1
+
+    func validate() throws {
+        if list && plan { throw ValidationError("--list and --plan cannot be used together.") }
+    }
 
     func run() throws {
         try requireDatabase()
         do {
+            if plan {
+                try Migrator.showPlan(connectionString: databaseURL, directory: directory.url, apps: appLabels, verbosity: verbosity)
+                    .forEach(writeLine)
+                return
+            }
             for app in appLabels.isEmpty ? [nil] : appLabels.map(Optional.some) {
                 let lines = try Migrator.showMigrations(connectionString: databaseURL, directory: directory.url, app: app)
                 if lines.isEmpty, let app {

@@ -10,7 +10,7 @@ import TestSupport
         let run = try Manage.run(["--help"])
         #expect(run.status == 0, "\(run)")
         #expect(run.lines.contains("SUBCOMMANDS:"), "\(run)")
-        for command in ["makemigrations", "migrate", "showmigrations", "sqlmigrate", "check", "lint", "runserver"] {
+        for command in ["makemigrations", "migrate", "showmigrations", "sqlmigrate", "check", "lint", "dbshell", "runserver"] {
             #expect(run.lines.contains { $0.hasPrefix("  \(command) ") || $0.hasPrefix("  \(command),") }, "\(command) is not listed: \(run)")
         }
     }
