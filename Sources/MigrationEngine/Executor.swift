@@ -19,6 +19,9 @@ public enum MigrationTarget: Equatable, Sendable {
 public struct MigrationStep: Equatable, Sendable {
     public var migration: Migration
     public var backwards: Bool
+    /// For a squashed migration, the history rows of the migrations it replaces, written and
+    /// deleted with its own (as Django records them).
+    public var alsoRecords: [AppliedMigration] = []
 }
 
 /// How a migration's SQL meets the server.
@@ -40,11 +43,17 @@ public enum ExecutionStrategy: Sendable {
 /// Plans and applies migrations (Django's `MigrationExecutor`): checks the history against the
 /// files, works out the steps to a target, runs each one.
 enum Executor {
-    /// Checks the history against the files and returns the applied migrations of the app.
-    /// Throws, changing nothing, when an applied migration's file is gone or was edited, or one
-    /// is applied while a migration it depends on is not (Django's InconsistentMigrationHistory).
+    /// Checks the history against the files and returns the applied migrations of the app (a
+    /// squashed migration counts as applied when all it replaces are). Throws, changing nothing,
+    /// when an applied migration's file is gone or was edited, or one is applied while a
+    /// migration it depends on is not (Django's InconsistentMigrationHistory).
     static func verify(_ loaded: LoadedMigrations, applied: [AppliedMigration], directory: URL) throws -> Set<MigrationKey> {
+        let replaced = Set(loaded.squashed.flatMap(\.replaces))
         for row in applied {
+            // A migration a squashed one replaces may have its file deleted once applied everywhere.
+            if replaced.contains(MigrationKey(app: row.app, name: row.name)) && loaded.byKey[MigrationKey(app: row.app, name: row.name)] == nil {
+                continue
+            }
             guard let migration = loaded.byKey[MigrationKey(app: row.app, name: row.name)] else {
                 throw MigrationStateError(description: "Migration \(row.app).\(row.name) is applied, but its file \(MakeMigrations.displayPath(directory.appendingPathComponent(row.name + ".sql"))) is missing: restore it.")
             }
@@ -54,13 +63,21 @@ enum Executor {
                 throw MigrationStateError(description: "Migration \(row.app).\(row.name) is applied, but its file \(MakeMigrations.displayPath(directory.appendingPathComponent(migration.fileName))) was edited since (checksum \(recorded.prefix(12)) recorded, \(migration.checksum.prefix(12)) now): restore it, and put changes in a new migration.")
             }
         }
-        let keys = Set(applied.map { MigrationKey(app: $0.app, name: $0.name) })
+        let keys = loaded.effectivelyApplied(Set(applied.map { MigrationKey(app: $0.app, name: $0.name) }))
         for migration in loaded.ordered where keys.contains(migration.key) {
             for parent in loaded.graph.parents(migration.key) where parent.app == migration.app && !keys.contains(parent) {
                 throw MigrationStateError(description: "Migration \(migration.key) is applied before its dependency \(parent): the history is inconsistent.")
             }
         }
         return keys
+    }
+
+    /// `verify` on the graph the history calls for (a squashed migration whose originals are
+    /// partly applied gives way to them): that graph and the applied migrations.
+    static func verify(history loaded: LoadedMigrations, applied: [AppliedMigration], directory: URL) throws
+        -> (LoadedMigrations, Set<MigrationKey>) {
+        let current = try loaded.withHistory(Set(applied.map { MigrationKey(app: $0.app, name: $0.name) }))
+        return (current, try verify(current, applied: applied, directory: directory))
     }
 
     /// The applied migrations that have no checksum yet: applied by Django under the same app
@@ -97,14 +114,14 @@ enum Executor {
         func forwards(_ key: MigrationKey) throws {
             for node in try graph.forwardsPlan(key) where !applied.contains(node) {
                 guard let migration = loaded.byKey[node] else { continue }
-                steps.append(MigrationStep(migration: migration, backwards: false))
+                steps.append(MigrationStep(migration: migration, backwards: false, alsoRecords: replacedRows(migration, loaded)))
                 applied.insert(node)
             }
         }
         func backwards(_ key: MigrationKey) throws {
             for node in try graph.backwardsPlan(key) where applied.contains(node) {
                 guard let migration = loaded.byKey[node] else { continue }
-                steps.append(MigrationStep(migration: migration, backwards: true))
+                steps.append(MigrationStep(migration: migration, backwards: true, alsoRecords: replacedRows(migration, loaded)))
                 applied.remove(node)
             }
         }
@@ -124,6 +141,23 @@ enum Executor {
         return steps
     }
 
+    /// The history rows a squashed migration writes for those it replaces (their files'
+    /// checksums, where the files are still there).
+    static func replacedRows(_ migration: Migration, _ loaded: LoadedMigrations) -> [AppliedMigration] {
+        migration.replaces.map { AppliedMigration(app: $0.app, name: $0.name, checksum: loaded.byKey[$0]?.checksum) }
+    }
+
+    /// Writes (or deletes) a step's history rows.
+    static func record(_ step: MigrationStep, _ recorder: Recorder) throws {
+        if step.backwards {
+            try recorder.recordUnapplied(step.migration)
+            for row in step.alsoRecords { try recorder.recordUnapplied(app: row.app, name: row.name) }
+        } else {
+            try recorder.recordApplied(step.migration)
+            for row in step.alsoRecords { try recorder.recordApplied(row) }
+        }
+    }
+
     /// Applies (or unapplies) one migration with its history row; `fake` records only.
     static func run(_ step: MigrationStep, on connection: Connection, lock: MigrationLock, strategy: ExecutionStrategy,
                     fake: Bool, hook: StatementHook = runStatementAsIs, output: (String) -> Void) throws {
@@ -134,8 +168,7 @@ enum Executor {
             _ = try connection.transaction { c in
                 try lock.confirm(c)
                 if !fake && !SQLScript.statements(sql).isEmpty { try c.run(sql) }
-                let recorder = Recorder(connection: c)
-                if step.backwards { try recorder.recordUnapplied(migration) } else { try recorder.recordApplied(migration) }
+                try record(step, Recorder(connection: c))
             }
         case .statementByStatement:
             let statements = fake ? [] : SQLScript.statements(sql)
@@ -174,8 +207,7 @@ enum Executor {
             }
             _ = try connection.transaction { c in
                 try lock.confirm(c)
-                let recorder = Recorder(connection: c)
-                if step.backwards { try recorder.recordUnapplied(migration) } else { try recorder.recordApplied(migration) }
+                try record(step, Recorder(connection: c))
                 try lock.setProgress(c, nil)
             }
         }

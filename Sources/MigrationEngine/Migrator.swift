@@ -30,12 +30,14 @@ public enum Migrator {
 
     /// The names of the migrations in `directory` not applied to the database, in order.
     public static func unappliedMigrations(connectionString: String, directory: URL) throws -> [String] {
-        let migrations = try MigrationLoader.load(directory: directory)
-        guard let app = migrations.first?.app else { return [] }
+        let loaded = try MigrationLoader.loadGraph(directory: directory)
+        guard !loaded.ordered.isEmpty else { return [] }
         let connection = try Connection(connectionString: connectionString)
         defer { connection.close() }
-        let applied = Set(try Recorder(connection: connection).applied(app: app).map(\.name))
-        return migrations.map(\.name).filter { !applied.contains($0) }
+        let rows = Set(try Recorder(connection: connection).applied(app: loaded.app).map { MigrationKey(app: $0.app, name: $0.name) })
+        let current = try loaded.withHistory(rows)
+        let applied = current.effectivelyApplied(rows)
+        return current.ordered.filter { !applied.contains($0.key) }.map(\.name)
     }
 
     /// `migrate --check`: the steps `migrate` would run toward `target` (empty when there is
@@ -48,8 +50,8 @@ public enum Migrator {
         let connection = try Connection(connectionString: connectionString)
         defer { connection.close() }
         let applied = try Recorder(connection: connection).applied(app: label)
-        let keys = try Executor.verify(loaded, applied: applied, directory: directory)
-        return try Executor.plan(loaded, applied: keys, target: target, app: label)
+        let (current, keys) = try Executor.verify(history: loaded, applied: applied, directory: directory)
+        return try Executor.plan(current, applied: keys, target: target, app: label)
     }
 
     /// The files and their graph, refused as Django refuses them when an app has two leaves.
@@ -105,11 +107,11 @@ public enum Migrator {
 
         let recorder = Recorder(connection: connection)
         let applied = try recorder.applied(app: label)
-        let keys = try Executor.verify(loaded, applied: applied, directory: directory)
-        let steps = try Executor.plan(loaded, applied: keys, target: target, app: label)
+        let (current, keys) = try Executor.verify(history: loaded, applied: applied, directory: directory)
+        let steps = try Executor.plan(current, applied: keys, target: target, app: label)
         // Decided before anything changes: a refusal leaves the database as it was.
         var fakedInitial = false
-        if fakeInitial, let first = steps.first { fakedInitial = try isSoftApplied(first, of: loaded, on: connection) }
+        if fakeInitial, let first = steps.first { fakedInitial = try isSoftApplied(first, of: current, on: connection) }
         try adopt(Executor.adoptions(migrations, applied: applied), recorder: recorder, lock: lock, output: output)
         output("Running migrations:")
         if steps.isEmpty { output("  No migrations to apply.") }
@@ -124,6 +126,20 @@ public enum Migrator {
                 throw error
             }
             output("  \(verb) \(label).\(step.migration.name)... \(faked ? "FAKED" : "OK")")
+        }
+        try recordSquashes(loaded, recorder: recorder, lock: lock)
+    }
+
+    /// Django's `check_replacements`: a squashed migration whose originals are all applied (one
+    /// by one, on a database that had some of them) is recorded as applied too.
+    static func recordSquashes(_ loaded: LoadedMigrations, recorder: Recorder, lock: MigrationLock) throws {
+        guard !loaded.squashed.isEmpty else { return }
+        let applied = Set(try recorder.applied(app: loaded.app).map(\.name))
+        let due = loaded.squashed.filter { !applied.contains($0.name) && $0.replaces.allSatisfy { applied.contains($0.name) } }
+        guard !due.isEmpty else { return }
+        _ = try recorder.connection.transaction { c in
+            try lock.confirm(c)
+            for squash in due { try Recorder(connection: c).recordApplied(squash) }
         }
     }
 
@@ -165,8 +181,8 @@ public enum Migrator {
         let connection = try Connection(connectionString: connectionString)
         defer { connection.close() }
         let applied = try Recorder(connection: connection).applied(app: label)
-        let keys = try Executor.verify(loaded, applied: applied, directory: directory)
-        let steps = try Executor.plan(loaded, applied: keys, target: target, app: label)
+        let (current, keys) = try Executor.verify(history: loaded, applied: applied, directory: directory)
+        let steps = try Executor.plan(current, applied: keys, target: target, app: label)
         output("Planned operations:")
         if steps.isEmpty { output("  No planned migration operations.") }
         for step in steps {
@@ -185,7 +201,8 @@ public enum Migrator {
     /// Python app shares the database), sorted by label as Django lists them; their rows are shown
     /// as applied, and never judged against this project's files.
     public static func showMigrations(connectionString: String, directory: URL, app: String? = nil) throws -> [String] {
-        let migrations = try MigrationLoader.load(directory: directory)
+        let loaded = try MigrationLoader.loadGraph(directory: directory)
+        let migrations = loaded.ordered
         let connection = try Connection(connectionString: connectionString)
         defer { connection.close() }
         let recorder = Recorder(connection: connection)
@@ -200,11 +217,11 @@ public enum Migrator {
             if let ours { byApp[ours] = nil }
             let labels = (Array(byApp.keys) + (ours.map { [$0] } ?? [])).sorted()
             return try labels.flatMap { label in
-                label == ours ? try showMigrations(migrations, app: label, connection: connection)
+                label == ours ? try showMigrations(loaded, app: label, connection: connection)
                               : [label] + (byApp[label] ?? []).map { " [X] \($0.name)" }
             }
         }
-        return try showMigrations(migrations, app: app, connection: connection)
+        return try showMigrations(loaded, app: app, connection: connection)
     }
 
     /// `showmigrations --plan`: every migration of the graph in the order `migrate` applies them,
@@ -216,11 +233,13 @@ public enum Migrator {
         for app in apps { _ = try appLabel(loaded.ordered, app) }
         let connection = try Connection(connectionString: connectionString)
         defer { connection.close() }
-        let applied = Set(try Recorder(connection: connection).applied(app: loaded.app).map { MigrationKey(app: $0.app, name: $0.name) })
-        let plan = loaded.graph.fullPlan(apps: apps.isEmpty ? nil : Set(apps))
+        let rows = Set(try Recorder(connection: connection).applied(app: loaded.app).map { MigrationKey(app: $0.app, name: $0.name) })
+        let current = try loaded.withHistory(rows)
+        let applied = current.effectivelyApplied(rows)
+        let plan = current.graph.fullPlan(apps: apps.isEmpty ? nil : Set(apps))
         if plan.isEmpty { return ["(no migrations)"] }
         return plan.map { key in
-            let parents = loaded.graph.parents(key).map(\.description)
+            let parents = current.graph.parents(key).map(\.description)
             let deps = verbosity >= 2 && !parents.isEmpty ? " ... (\(parents.joined(separator: ", ")))" : ""
             return "[\(applied.contains(key) ? "X" : " ")]  \(key)\(deps)"
         }
@@ -229,10 +248,14 @@ public enum Migrator {
     /// `showmigrations` for this project's app, whose files are known.
     /// `migrations` are in the graph's order: each leaf's history from its root, each migration
     /// once (Django's `show_list`), the branches of a conflict one after the other.
-    static func showMigrations(_ migrations: [Migration], app: String?, connection: Connection) throws -> [String] {
-        let label = try appLabel(migrations, app)
+    static func showMigrations(_ loaded: LoadedMigrations, app: String?, connection: Connection) throws -> [String] {
+        let label = try appLabel(loaded.ordered, app)
         let applied = try Recorder(connection: connection).applied(app: label)
-        let names = Set(applied.map(\.name))
+        let rows = Set(applied.map { MigrationKey(app: $0.app, name: $0.name) })
+        let current = try loaded.withHistory(rows)
+        let migrations = current.ordered
+        let names = Set(current.effectivelyApplied(rows).map(\.name))
+        let replaced = Set(current.squashed.flatMap(\.replaces).map(\.name))
         let progress = try MigrationLock.recordedProgress(connection)
         var lines = [label.isEmpty ? (app ?? "(no app)") : label]
         if migrations.isEmpty { lines.append(" (no migrations)") }
@@ -248,9 +271,10 @@ public enum Migrator {
                     : " [~] \(migration.name) (\(count) of \(total) statements applied)")
                 continue
             }
-            lines.append(" [\(isApplied ? "X" : " ")] \(migration.name)\(edited ? " (file edited since applied)" : "")")
+            let title = migration.replaces.isEmpty ? migration.name : "\(migration.name) (\(migration.replaces.count) squashed migrations)"
+            lines.append(" [\(isApplied ? "X" : " ")] \(title)\(edited ? " (file edited since applied)" : "")")
         }
-        for row in applied where !migrations.contains(where: { $0.name == row.name }) {
+        for row in applied where !migrations.contains(where: { $0.name == row.name }) && !replaced.contains(row.name) {
             lines.append(" [X] \(row.name) (file missing)")
         }
         return lines
@@ -284,8 +308,8 @@ public enum Migrator {
         let loaded = try MigrationLoader.loadGraph(directory: directory)
         guard let label = loaded.ordered.first?.app else { return [] }
         let applied = try Recorder(connection: connection).applied(app: label)
-        let keys = try Executor.verify(loaded, applied: applied, directory: directory)
-        let state = try loaded.state(applying: keys)
+        let (current, keys) = try Executor.verify(history: loaded, applied: applied, directory: directory)
+        let state = try current.state(applying: keys)
         return try SchemaInspector.drift(connection, expected: state)
     }
 

@@ -34,6 +34,8 @@ struct Manage: AsyncParsableCommand {
             MigrateCommand.self,
             ShowMigrationsCommand.self,
             SQLMigrateCommand.self,
+            SquashMigrationsCommand.self,
+            OptimizeMigrationCommand.self,
             SQLAlignCommand.self,
             CheckCommand.self,
             LintCommand.self,

@@ -236,6 +236,72 @@ struct ShowMigrationsCommand: ParsableCommand {
     }
 }
 
+struct SquashMigrationsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "squashmigrations",
+        abstract: "Squashes an app's migrations up to a given one into a new migration that replaces them. Needs no database.",
+        discussion: """
+            `squashmigrations myproject 0004` writes 0001_squashed_0004_<name>.sql, which replaces 0001 to 0004 with their \
+            operations optimised (a model created then given a field is one CREATE TABLE; a field added then removed is \
+            nothing). A new database applies it alone; one that has the originals counts it as applied. Keep the \
+            originals until every database has them applied, then delete them.
+            """
+    )
+
+    @Argument(help: "The app label ('myproject').") var appLabel: String
+    @Argument(help: "The first migration to squash (default: the app's first), then the last.") var names: [String]
+    @OptionGroup var directory: MigrationsDirectoryOption
+    @Flag(name: .customLong("no-optimize"), help: "Do not optimise the operations.") var noOptimize = false
+    @Flag(name: [.customLong("no-input"), .customLong("noinput")], help: "Ask nothing.") var noInput = false
+    @Option(name: .customLong("squashed-name"), help: "The name of the squashed migration, after its number.") var squashedName: String?
+
+    func validate() throws {
+        guard (1...2).contains(names.count) else { throw ValidationError("Give the last migration to squash, or the first and the last.") }
+    }
+
+    func run() throws {
+        try checkAppLabels([appLabel])
+        let interactive = !noInput && isatty(0) != 0
+        do {
+            try SquashMigrations.squash(
+                directory: directory.url, app: appLabel, end: names[names.count - 1], start: names.count == 2 ? names[0] : nil,
+                squashedName: squashedName, optimize: !noOptimize,
+                proceed: {
+                    guard interactive else { return true }
+                    Output.standardOutput("Do you wish to proceed? [y/N] ")
+                    return ["y", "yes"].contains(readLine()?.trimmingSpaces().lowercased() ?? "")
+                },
+                output: writeLine)
+        } catch {
+            throw commandFailure(error)
+        }
+    }
+}
+
+struct OptimizeMigrationCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "optimizemigration",
+        abstract: "Optimises one migration's operations and writes its file again (before it is applied anywhere). Needs no database."
+    )
+
+    @Argument(help: "The app label ('myproject').") var appLabel: String
+    @Argument(help: "A migration name or unique prefix (0002).") var migrationName: String
+    @OptionGroup var directory: MigrationsDirectoryOption
+    @Flag(help: "Exit 1 when the migration can be optimised; write nothing.") var check = false
+
+    func run() throws {
+        try checkAppLabels([appLabel])
+        let optimizable: Bool
+        do {
+            optimizable = try SquashMigrations.optimizeMigration(directory: directory.url, app: appLabel, name: migrationName,
+                                                                 check: check, output: writeLine)
+        } catch {
+            throw commandFailure(error)
+        }
+        if check && optimizable { throw ExitCode(1) }
+    }
+}
+
 struct SQLMigrateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sqlmigrate",

@@ -79,7 +79,8 @@ public enum MakeMigrations {
             output("No changes detected")
             return .noChanges
         }
-        let number = (migrations.map(\.number).max() ?? 0) + 1
+        // Past every file's number, the originals a squashed migration stands for included.
+        let number = (loaded.byKey.values.map(\.number).max() ?? 0) + 1
         let name = fourDigits(number) + "_" + (options.name ?? suggestedName(operations, initial: migrations.isEmpty))
         let text = try MigrationFile.render(app: appLabel, name: name, dependencies: loaded.graph.leafNodes(app: appLabel),
                                             operations: operations, state: current)

@@ -57,6 +57,43 @@ public struct MigrationGraph: Sendable {
         childrenOf[parent, default: []].insert(child)
     }
 
+    /// A squashed migration stands for the ones it replaces (Django's `remove_replaced_nodes`):
+    /// they leave the graph, and what depended on them, or what they depended on outside the
+    /// set, is attached to `replacement` instead.
+    public mutating func replaceNodes(_ replaced: [MigrationKey], with replacement: MigrationKey) {
+        let replacedSet = Set(replaced)
+        for key in replaced {
+            nodes.remove(key)
+            for child in childrenOf[key, default: []] {
+                parentsOf[child]?.remove(key)
+                if !replacedSet.contains(child) && child != replacement { addDependency(child, on: replacement) }
+            }
+            for parent in parentsOf[key, default: []] {
+                childrenOf[parent]?.remove(key)
+                if !replacedSet.contains(parent) && parent != replacement { addDependency(replacement, on: parent) }
+            }
+            childrenOf[key] = nil
+            parentsOf[key] = nil
+        }
+    }
+
+    /// The originals stay and the squashed migration goes (Django's `remove_replacement_node`,
+    /// for a database that has some of them applied): what depended on it depends on the last
+    /// of the originals instead.
+    public mutating func removeReplacementNode(_ replacement: MigrationKey, replaced: [MigrationKey]) {
+        nodes.remove(replacement)
+        let present = replaced.filter(nodes.contains)
+        let parentsOfReplaced = Set(present.flatMap { parentsOf[$0, default: []] })
+        let tips = present.filter { !parentsOfReplaced.contains($0) }
+        for child in childrenOf[replacement, default: []] {
+            parentsOf[child]?.remove(replacement)
+            for tip in tips { addDependency(child, on: tip) }
+        }
+        for parent in parentsOf[replacement, default: []] { childrenOf[parent]?.remove(replacement) }
+        childrenOf[replacement] = nil
+        parentsOf[replacement] = nil
+    }
+
     /// Throws Django's NodeNotFoundError message for the first dependency on a migration that is
     /// not in the graph, and CircularDependencyError's for a cycle.
     public func validate() throws {
