@@ -94,6 +94,10 @@ enum Executor {
         let migrations = loaded.ordered.filter { $0.app == app }
         if let exact = migrations.first(where: { $0.name == name }) { return exact }
         let matches = migrations.filter { $0.name.hasPrefix(name) }
+        if matches.isEmpty, let squash = loaded.squashed.first(where: { squash in squash.replaces.contains { $0.name.hasPrefix(name) } }),
+           loaded.ordered.contains(where: { $0.key == squash.key }) {
+            throw MigrationStateError(description: "Migration '\(name)' of app '\(app)' is replaced by the squashed migration \(squash.name), which stands for it on this database: target \(squash.name), or one before or after it.")
+        }
         guard !matches.isEmpty else {
             throw MigrationStateError(description: "Cannot find a migration matching '\(name)' from app '\(app)'.")
         }

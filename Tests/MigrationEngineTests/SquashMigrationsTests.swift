@@ -51,6 +51,8 @@ import Testing
         let all = Set(originals.map { MigrationKey(app: "myproject", name: $0) })
         #expect(try loaded.withHistory(all).ordered.map(\.name) == [Self.squashedName])
         #expect(loaded.effectivelyApplied(all).contains(squash.key))
+        let replaced = #expect(throws: MigrationStateError.self) { try Migrator.sql(directory: directory, migration: "0002") }
+        #expect(replaced?.description.hasPrefix("Migration '0002' of app 'myproject' is replaced by the squashed migration \(Self.squashedName)") == true)
         // The next migration follows the squash, and makemigrations sees no changes.
         #expect(try Fixtures.makeMigration(Self.withoutEmail, in: directory) == nil)
         let next = try #require(try Fixtures.makeMigration(MergeMigrationTests.bank(nameLength: 300, sku: true), in: directory))
