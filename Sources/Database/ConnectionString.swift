@@ -1,3 +1,4 @@
+import CLibPQ
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -235,5 +236,27 @@ extension Connection {
         } catch {
             throw Unreachable(error, connectionString: connectionString)
         }
+    }
+}
+
+extension ConnectionString {
+    /// The keywords a connection string sets, as libpq reads it (`PQconninfoParse`: both forms,
+    /// percent-decoding, several hosts), in libpq's order; unset keywords left out. `manage
+    /// dbshell` passes them on to psql without the password.
+    public static func keywords(_ conninfo: String) throws -> [(keyword: String, value: String)] {
+        var message: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(conninfo, &message) else {
+            let text = message.map { String(cString: $0) } ?? "out of memory"
+            if let message { PQfreemem(message) }
+            throw DatabaseError.connection(scrub(text.trimmingSpacesAndNewlines(), of: conninfo))
+        }
+        defer { PQconninfoFree(options) }
+        var result: [(keyword: String, value: String)] = []
+        var option = options
+        while let keyword = option.pointee.keyword {
+            if let value = option.pointee.val { result.append((String(cString: keyword), String(cString: value))) }
+            option += 1
+        }
+        return result
     }
 }

@@ -19,6 +19,9 @@ public enum MigrationTarget: Equatable, Sendable {
 public struct MigrationStep: Equatable, Sendable {
     public var migration: Migration
     public var backwards: Bool
+    /// For a squashed migration, the history rows of the migrations it replaces, written and
+    /// deleted with its own (as Django records them).
+    public var alsoRecords: [AppliedMigration] = []
 }
 
 /// How a migration's SQL meets the server.
@@ -40,13 +43,18 @@ public enum ExecutionStrategy: Sendable {
 /// Plans and applies migrations (Django's `MigrationExecutor`): checks the history against the
 /// files, works out the steps to a target, runs each one.
 enum Executor {
-    /// Checks the history against the files and returns how many are applied (always the first
-    /// ones: the history is linear). Throws, changing nothing, when an applied migration's file
-    /// is gone or was edited, or the history has a hole.
-    static func verify(_ migrations: [Migration], applied: [AppliedMigration], directory: URL) throws -> Int {
-        let byName = Dictionary(migrations.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    /// Checks the history against the files and returns the applied migrations of the app (a
+    /// squashed migration counts as applied when all it replaces are). Throws, changing nothing,
+    /// when an applied migration's file is gone or was edited, or one is applied while a
+    /// migration it depends on is not (Django's InconsistentMigrationHistory).
+    static func verify(_ loaded: LoadedMigrations, applied: [AppliedMigration], directory: URL) throws -> Set<MigrationKey> {
+        let replaced = Set(loaded.squashed.flatMap(\.replaces))
         for row in applied {
-            guard let migration = byName[row.name] else {
+            // A migration a squashed one replaces may have its file deleted once applied everywhere.
+            if replaced.contains(MigrationKey(app: row.app, name: row.name)) && loaded.byKey[MigrationKey(app: row.app, name: row.name)] == nil {
+                continue
+            }
+            guard let migration = loaded.byKey[MigrationKey(app: row.app, name: row.name)] else {
                 throw MigrationStateError(description: "Migration \(row.app).\(row.name) is applied, but its file \(MakeMigrations.displayPath(directory.appendingPathComponent(row.name + ".sql"))) is missing: restore it.")
             }
             // No checksum: applied by another tool (the Python app's migrate); the file is trusted
@@ -55,12 +63,21 @@ enum Executor {
                 throw MigrationStateError(description: "Migration \(row.app).\(row.name) is applied, but its file \(MakeMigrations.displayPath(directory.appendingPathComponent(migration.fileName))) was edited since (checksum \(recorded.prefix(12)) recorded, \(migration.checksum.prefix(12)) now): restore it, and put changes in a new migration.")
             }
         }
-        let names = Set(applied.map(\.name))
-        let count = migrations.prefix { names.contains($0.name) }.count
-        if let stray = migrations.dropFirst(count).first(where: { names.contains($0.name) }) {
-            throw MigrationStateError(description: "Migration \(stray.app).\(stray.name) is applied before its dependency \(stray.app).\(migrations[count].name): the history is inconsistent.")
+        let keys = loaded.effectivelyApplied(Set(applied.map { MigrationKey(app: $0.app, name: $0.name) }))
+        for migration in loaded.ordered where keys.contains(migration.key) {
+            for parent in loaded.graph.parents(migration.key) where parent.app == migration.app && !keys.contains(parent) {
+                throw MigrationStateError(description: "Migration \(migration.key) is applied before its dependency \(parent): the history is inconsistent.")
+            }
         }
-        return count
+        return keys
+    }
+
+    /// `verify` on the graph the history calls for (a squashed migration whose originals are
+    /// partly applied gives way to them): that graph and the applied migrations.
+    static func verify(history loaded: LoadedMigrations, applied: [AppliedMigration], directory: URL) throws
+        -> (LoadedMigrations, Set<MigrationKey>) {
+        let current = try loaded.withHistory(Set(applied.map { MigrationKey(app: $0.app, name: $0.name) }))
+        return (current, try verify(current, applied: applied, directory: directory))
     }
 
     /// The applied migrations that have no checksum yet: applied by Django under the same app
@@ -71,29 +88,78 @@ enum Executor {
         return migrations.filter { unrecorded.contains($0.name) }
     }
 
-    /// How many migrations the target means applied.
-    static func resolve(_ target: MigrationTarget, in migrations: [Migration], app: String) throws -> Int {
-        switch target {
-        case .latest: return migrations.count
-        case .zero: return 0
-        case .named(let name):
-            let matches = migrations.enumerated().filter { $0.element.name == name || $0.element.name.hasPrefix(name) }
-            if let exact = matches.first(where: { $0.element.name == name }) { return exact.offset + 1 }
-            guard !matches.isEmpty else {
-                throw MigrationStateError(description: "Cannot find a migration matching '\(name)' from app '\(app)'.")
-            }
-            guard matches.count == 1 else {
-                throw MigrationStateError(description: "More than one migration matches '\(name)' in app '\(app)': \(matches.map(\.element.name).joined(separator: ", ")). Please be more specific.")
-            }
-            return matches[0].offset + 1
+    /// The migration a named target means, by name or unique prefix; nil for `latest` and `zero`.
+    static func resolve(_ target: MigrationTarget, in loaded: LoadedMigrations, app: String) throws -> Migration? {
+        guard case .named(let name) = target else { return nil }
+        let migrations = loaded.ordered.filter { $0.app == app }
+        if let exact = migrations.first(where: { $0.name == name }) { return exact }
+        let matches = migrations.filter { $0.name.hasPrefix(name) }
+        if matches.isEmpty, let squash = loaded.squashed.first(where: { squash in squash.replaces.contains { $0.name.hasPrefix(name) } }),
+           loaded.ordered.contains(where: { $0.key == squash.key }) {
+            throw MigrationStateError(description: "Migration '\(name)' of app '\(app)' is replaced by the squashed migration \(squash.name), which stands for it on this database: target \(squash.name), or one before or after it.")
         }
+        guard !matches.isEmpty else {
+            throw MigrationStateError(description: "Cannot find a migration matching '\(name)' from app '\(app)'.")
+        }
+        guard matches.count == 1 else {
+            throw MigrationStateError(description: "More than one migration matches '\(name)' in app '\(app)': \(matches.map(\.name).joined(separator: ", ")). Please be more specific.")
+        }
+        return matches[0]
     }
 
-    /// The steps from `applied` migrations applied to `wanted` applied.
-    static func plan(_ migrations: [Migration], applied: Int, wanted: Int) -> [MigrationStep] {
-        if wanted > applied { return migrations[applied..<wanted].map { MigrationStep(migration: $0, backwards: false) } }
-        if wanted < applied { return migrations[wanted..<applied].reversed().map { MigrationStep(migration: $0, backwards: true) } }
-        return []
+    /// The steps from the `applied` migrations to `target` (Django's `migration_plan`): forwards,
+    /// what the target needs that is not applied; to an applied target, the unapplying of what
+    /// depends on its children in the app (never the target itself); to zero, of everything
+    /// depending on the app's roots.
+    static func plan(_ loaded: LoadedMigrations, applied: Set<MigrationKey>, target: MigrationTarget, app: String) throws -> [MigrationStep] {
+        let graph = loaded.graph
+        var applied = applied
+        var steps: [MigrationStep] = []
+        func forwards(_ key: MigrationKey) throws {
+            for node in try graph.forwardsPlan(key) where !applied.contains(node) {
+                guard let migration = loaded.byKey[node] else { continue }
+                steps.append(MigrationStep(migration: migration, backwards: false, alsoRecords: replacedRows(migration, loaded)))
+                applied.insert(node)
+            }
+        }
+        func backwards(_ key: MigrationKey) throws {
+            for node in try graph.backwardsPlan(key) where applied.contains(node) {
+                guard let migration = loaded.byKey[node] else { continue }
+                steps.append(MigrationStep(migration: migration, backwards: true, alsoRecords: replacedRows(migration, loaded)))
+                applied.remove(node)
+            }
+        }
+        switch target {
+        case .latest:
+            for leaf in graph.leafNodes(app: app) { try forwards(leaf) }
+        case .zero:
+            for root in graph.rootNodes(app: app) { try backwards(root) }
+        case .named:
+            guard let migration = try resolve(target, in: loaded, app: app) else { return [] }
+            if applied.contains(migration.key) {
+                for child in graph.children(migration.key) where child.app == app { try backwards(child) }
+            } else {
+                try forwards(migration.key)
+            }
+        }
+        return steps
+    }
+
+    /// The history rows a squashed migration writes for those it replaces (their files'
+    /// checksums, where the files are still there).
+    static func replacedRows(_ migration: Migration, _ loaded: LoadedMigrations) -> [AppliedMigration] {
+        migration.replaces.map { AppliedMigration(app: $0.app, name: $0.name, checksum: loaded.byKey[$0]?.checksum) }
+    }
+
+    /// Writes (or deletes) a step's history rows.
+    static func record(_ step: MigrationStep, _ recorder: Recorder) throws {
+        if step.backwards {
+            try recorder.recordUnapplied(step.migration)
+            for row in step.alsoRecords { try recorder.recordUnapplied(app: row.app, name: row.name) }
+        } else {
+            try recorder.recordApplied(step.migration)
+            for row in step.alsoRecords { try recorder.recordApplied(row) }
+        }
     }
 
     /// Applies (or unapplies) one migration with its history row; `fake` records only.
@@ -106,8 +172,7 @@ enum Executor {
             _ = try connection.transaction { c in
                 try lock.confirm(c)
                 if !fake && !SQLScript.statements(sql).isEmpty { try c.run(sql) }
-                let recorder = Recorder(connection: c)
-                if step.backwards { try recorder.recordUnapplied(migration) } else { try recorder.recordApplied(migration) }
+                try record(step, Recorder(connection: c))
             }
         case .statementByStatement:
             let statements = fake ? [] : SQLScript.statements(sql)
@@ -146,8 +211,7 @@ enum Executor {
             }
             _ = try connection.transaction { c in
                 try lock.confirm(c)
-                let recorder = Recorder(connection: c)
-                if step.backwards { try recorder.recordUnapplied(migration) } else { try recorder.recordApplied(migration) }
+                try record(step, Recorder(connection: c))
                 try lock.setProgress(c, nil)
             }
         }

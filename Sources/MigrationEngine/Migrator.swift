@@ -30,12 +30,35 @@ public enum Migrator {
 
     /// The names of the migrations in `directory` not applied to the database, in order.
     public static func unappliedMigrations(connectionString: String, directory: URL) throws -> [String] {
-        let migrations = try MigrationLoader.load(directory: directory)
-        guard let app = migrations.first?.app else { return [] }
+        let loaded = try MigrationLoader.loadGraph(directory: directory)
+        guard !loaded.ordered.isEmpty else { return [] }
         let connection = try Connection(connectionString: connectionString)
         defer { connection.close() }
-        let applied = Set(try Recorder(connection: connection).applied(app: app).map(\.name))
-        return migrations.map(\.name).filter { !applied.contains($0) }
+        let rows = Set(try Recorder(connection: connection).applied(app: loaded.app).map { MigrationKey(app: $0.app, name: $0.name) })
+        let current = try loaded.withHistory(rows)
+        let applied = current.effectivelyApplied(rows)
+        return current.ordered.filter { !applied.contains($0.key) }.map(\.name)
+    }
+
+    /// `migrate --check`: the steps `migrate` would run toward `target` (empty when there is
+    /// nothing to do), after the same checks as `migrate`, changing nothing.
+    public static func pendingSteps(connectionString: String, directory: URL, to target: MigrationTarget = .latest,
+                                    app: String? = nil) throws -> [MigrationStep] {
+        let loaded = try loadForMigrate(directory: directory)
+        let label = try appLabel(loaded.ordered, app)
+        _ = try Executor.resolve(target, in: loaded, app: label)
+        let connection = try Connection(connectionString: connectionString)
+        defer { connection.close() }
+        let applied = try Recorder(connection: connection).applied(app: label)
+        let (current, keys) = try Executor.verify(history: loaded, applied: applied, directory: directory)
+        return try Executor.plan(current, applied: keys, target: target, app: label)
+    }
+
+    /// The files and their graph, refused as Django refuses them when an app has two leaves.
+    static func loadForMigrate(directory: URL) throws -> LoadedMigrations {
+        let loaded = try MigrationLoader.loadGraph(directory: directory)
+        if let conflict = loaded.conflictError() { throw conflict }
+        return loaded
     }
 
     /// Moves the app to `target`: applies pending migrations up to it, or unapplies (runs the
@@ -64,14 +87,15 @@ public enum Migrator {
                         fake: Bool = false, fakeInitial: Bool = false, lockTimeout: Duration = .seconds(600),
                         lockLease: Duration = .seconds(60), strategy: ExecutionStrategy? = nil, hook: Executor.StatementHook,
                         output: (String) -> Void = { _ in }) throws {
-        let migrations = try MigrationLoader.load(directory: directory)
+        let loaded = try loadForMigrate(directory: directory)
+        let migrations = loaded.ordered
         let label = try appLabel(migrations, app)
-        let wanted = try Executor.resolve(target, in: migrations, app: label)
+        let wanted = try Executor.resolve(target, in: loaded, app: label)
         output("Operations to perform:")
         switch target {
         case .latest: output("  Apply all migrations: \(label.isEmpty ? "(none)" : label)")
         case .zero: output("  Unapply all migrations: \(label)")
-        case .named: output("  Target specific migration: \(migrations[wanted - 1].name), from \(label)")
+        case .named: output("  Target specific migration: \(wanted?.name ?? ""), from \(label)")
         }
         let connection = try Connection(connectionString: connectionString)
         defer { connection.close() }
@@ -83,11 +107,11 @@ public enum Migrator {
 
         let recorder = Recorder(connection: connection)
         let applied = try recorder.applied(app: label)
-        let count = try Executor.verify(migrations, applied: applied, directory: directory)
-        let steps = Executor.plan(migrations, applied: count, wanted: wanted)
+        let (current, keys) = try Executor.verify(history: loaded, applied: applied, directory: directory)
+        let steps = try Executor.plan(current, applied: keys, target: target, app: label)
         // Decided before anything changes: a refusal leaves the database as it was.
         var fakedInitial = false
-        if fakeInitial, let first = steps.first { fakedInitial = try isSoftApplied(first, of: migrations, on: connection) }
+        if fakeInitial, let first = steps.first { fakedInitial = try isSoftApplied(first, of: current, on: connection) }
         try adopt(Executor.adoptions(migrations, applied: applied), recorder: recorder, lock: lock, output: output)
         output("Running migrations:")
         if steps.isEmpty { output("  No migrations to apply.") }
@@ -103,12 +127,26 @@ public enum Migrator {
             }
             output("  \(verb) \(label).\(step.migration.name)... \(faked ? "FAKED" : "OK")")
         }
+        try recordSquashes(loaded, recorder: recorder, lock: lock)
+    }
+
+    /// Django's `check_replacements`: a squashed migration whose originals are all applied (one
+    /// by one, on a database that had some of them) is recorded as applied too.
+    static func recordSquashes(_ loaded: LoadedMigrations, recorder: Recorder, lock: MigrationLock) throws {
+        guard !loaded.squashed.isEmpty else { return }
+        let applied = Set(try recorder.applied(app: loaded.app).map(\.name))
+        let due = loaded.squashed.filter { !applied.contains($0.name) && $0.replaces.allSatisfy { applied.contains($0.name) } }
+        guard !due.isEmpty else { return }
+        _ = try recorder.connection.transaction { c in
+            try lock.confirm(c)
+            for squash in due { try Recorder(connection: c).recordApplied(squash) }
+        }
     }
 
     /// `--fake-initial`: whether the first step applies the app's initial migration and its tables
     /// are all there. Throws, naming what differs, when they are there only in part.
-    static func isSoftApplied(_ step: MigrationStep, of migrations: [Migration], on connection: Connection) throws -> Bool {
-        guard !step.backwards, step.migration.name == migrations.first?.name else { return false }
+    static func isSoftApplied(_ step: MigrationStep, of loaded: LoadedMigrations, on connection: Connection) throws -> Bool {
+        guard !step.backwards, loaded.graph.rootNodes(app: step.migration.app).contains(step.migration.key) else { return false }
         switch try SoftApplied.check(step.migration, on: connection) {
         case .notApplied: return false
         case .applied: return true
@@ -132,17 +170,19 @@ public enum Migrator {
         for migration in migrations { output("  \(migration.app).\(migration.name)") }
     }
 
-    /// `migrate --plan`: prints the steps toward `target` and their operations, changing nothing.
+    /// `migrate --plan`: prints the steps toward `target` and their operations, changing nothing;
+    /// returns the steps (`--check` exits 1 when there are any).
+    @discardableResult
     public static func plan(connectionString: String, directory: URL, to target: MigrationTarget, app: String? = nil,
-                            output: (String) -> Void) throws {
-        let migrations = try MigrationLoader.load(directory: directory)
-        let label = try appLabel(migrations, app)
-        let wanted = try Executor.resolve(target, in: migrations, app: label)
+                            output: (String) -> Void) throws -> [MigrationStep] {
+        let loaded = try loadForMigrate(directory: directory)
+        let label = try appLabel(loaded.ordered, app)
+        _ = try Executor.resolve(target, in: loaded, app: label)
         let connection = try Connection(connectionString: connectionString)
         defer { connection.close() }
         let applied = try Recorder(connection: connection).applied(app: label)
-        let count = try Executor.verify(migrations, applied: applied, directory: directory)
-        let steps = Executor.plan(migrations, applied: count, wanted: wanted)
+        let (current, keys) = try Executor.verify(history: loaded, applied: applied, directory: directory)
+        let steps = try Executor.plan(current, applied: keys, target: target, app: label)
         output("Planned operations:")
         if steps.isEmpty { output("  No planned migration operations.") }
         for step in steps {
@@ -151,6 +191,7 @@ public enum Migrator {
             let operations = step.backwards ? step.migration.operations.reversed() : step.migration.operations
             for operation in operations { output("    \(step.backwards ? "Undo " : "")\(operation.description)") }
         }
+        return steps
     }
 
     /// `showmigrations`: the app, then ` [X] 0001_initial` / ` [ ] 0002_...` per file, and
@@ -160,7 +201,8 @@ public enum Migrator {
     /// Python app shares the database), sorted by label as Django lists them; their rows are shown
     /// as applied, and never judged against this project's files.
     public static func showMigrations(connectionString: String, directory: URL, app: String? = nil) throws -> [String] {
-        let migrations = try MigrationLoader.load(directory: directory)
+        let loaded = try MigrationLoader.loadGraph(directory: directory)
+        let migrations = loaded.ordered
         let connection = try Connection(connectionString: connectionString)
         defer { connection.close() }
         let recorder = Recorder(connection: connection)
@@ -175,18 +217,45 @@ public enum Migrator {
             if let ours { byApp[ours] = nil }
             let labels = (Array(byApp.keys) + (ours.map { [$0] } ?? [])).sorted()
             return try labels.flatMap { label in
-                label == ours ? try showMigrations(migrations, app: label, connection: connection)
+                label == ours ? try showMigrations(loaded, app: label, connection: connection)
                               : [label] + (byApp[label] ?? []).map { " [X] \($0.name)" }
             }
         }
-        return try showMigrations(migrations, app: app, connection: connection)
+        return try showMigrations(loaded, app: app, connection: connection)
+    }
+
+    /// `showmigrations --plan`: every migration of the graph in the order `migrate` applies them,
+    /// as Django prints it (`[X]  myproject.0001_initial`), with its parents at verbosity 2
+    /// (`[ ]  myproject.0003_merge ... (myproject.0002_a, myproject.0002_b)`). Only this
+    /// project's files are in the graph: Django's own apps in the history are not.
+    public static func showPlan(connectionString: String, directory: URL, apps: [String] = [], verbosity: Int = 1) throws -> [String] {
+        let loaded = try MigrationLoader.loadGraph(directory: directory)
+        for app in apps { _ = try appLabel(loaded.ordered, app) }
+        let connection = try Connection(connectionString: connectionString)
+        defer { connection.close() }
+        let rows = Set(try Recorder(connection: connection).applied(app: loaded.app).map { MigrationKey(app: $0.app, name: $0.name) })
+        let current = try loaded.withHistory(rows)
+        let applied = current.effectivelyApplied(rows)
+        let plan = current.graph.fullPlan(apps: apps.isEmpty ? nil : Set(apps))
+        if plan.isEmpty { return ["(no migrations)"] }
+        return plan.map { key in
+            let parents = current.graph.parents(key).map(\.description)
+            let deps = verbosity >= 2 && !parents.isEmpty ? " ... (\(parents.joined(separator: ", ")))" : ""
+            return "[\(applied.contains(key) ? "X" : " ")]  \(key)\(deps)"
+        }
     }
 
     /// `showmigrations` for this project's app, whose files are known.
-    static func showMigrations(_ migrations: [Migration], app: String?, connection: Connection) throws -> [String] {
-        let label = try appLabel(migrations, app)
+    /// `migrations` are in the graph's order: each leaf's history from its root, each migration
+    /// once (Django's `show_list`), the branches of a conflict one after the other.
+    static func showMigrations(_ loaded: LoadedMigrations, app: String?, connection: Connection) throws -> [String] {
+        let label = try appLabel(loaded.ordered, app)
         let applied = try Recorder(connection: connection).applied(app: label)
-        let names = Set(applied.map(\.name))
+        let rows = Set(applied.map { MigrationKey(app: $0.app, name: $0.name) })
+        let current = try loaded.withHistory(rows)
+        let migrations = current.ordered
+        let names = Set(current.effectivelyApplied(rows).map(\.name))
+        let replaced = Set(current.squashed.flatMap(\.replaces).map(\.name))
         let progress = try MigrationLock.recordedProgress(connection)
         var lines = [label.isEmpty ? (app ?? "(no app)") : label]
         if migrations.isEmpty { lines.append(" (no migrations)") }
@@ -202,9 +271,10 @@ public enum Migrator {
                     : " [~] \(migration.name) (\(count) of \(total) statements applied)")
                 continue
             }
-            lines.append(" [\(isApplied ? "X" : " ")] \(migration.name)\(edited ? " (file edited since applied)" : "")")
+            let title = migration.replaces.isEmpty ? migration.name : "\(migration.name) (\(migration.replaces.count) squashed migrations)"
+            lines.append(" [\(isApplied ? "X" : " ")] \(title)\(edited ? " (file edited since applied)" : "")")
         }
-        for row in applied where !migrations.contains(where: { $0.name == row.name }) {
+        for row in applied where !migrations.contains(where: { $0.name == row.name }) && !replaced.contains(row.name) {
             lines.append(" [X] \(row.name) (file missing)")
         }
         return lines
@@ -213,10 +283,9 @@ public enum Migrator {
     /// `sqlmigrate`: a migration's SQL (its down part with `backwards`), wrapped in BEGIN/COMMIT
     /// as Django prints it, ready for psql. Needs no database.
     public static func sql(directory: URL, migration name: String, app: String? = nil, backwards: Bool = false) throws -> String {
-        let migrations = try MigrationLoader.load(directory: directory)
-        let label = try appLabel(migrations, app)
-        let index = try Executor.resolve(.named(name), in: migrations, app: label) - 1
-        let migration = migrations[index]
+        let loaded = try MigrationLoader.loadGraph(directory: directory)
+        let label = try appLabel(loaded.ordered, app)
+        guard let migration = try Executor.resolve(.named(name), in: loaded, app: label) else { return "" }
         let body = backwards ? migration.downSQL : migration.upSQL
         return "BEGIN;\n\(body)\nCOMMIT;"
     }
@@ -236,11 +305,11 @@ public enum Migrator {
     }
 
     static func schemaDifferences(_ connection: Connection, directory: URL) throws -> [SchemaDifference] {
-        let migrations = try MigrationLoader.load(directory: directory)
-        guard let label = migrations.first?.app else { return [] }
+        let loaded = try MigrationLoader.loadGraph(directory: directory)
+        guard let label = loaded.ordered.first?.app else { return [] }
         let applied = try Recorder(connection: connection).applied(app: label)
-        let count = try Executor.verify(migrations, applied: applied, directory: directory)
-        let state = try MigrationLoader.replay(Array(migrations.prefix(count)), appLabel: label)
+        let (current, keys) = try Executor.verify(history: loaded, applied: applied, directory: directory)
+        let state = try current.state(applying: keys)
         return try SchemaInspector.drift(connection, expected: state)
     }
 

@@ -136,9 +136,24 @@ public struct Recorder {
     }
 
     public func recordUnapplied(_ migration: Migration) throws {
+        try recordUnapplied(app: migration.app, name: migration.name)
+    }
+
+    public func recordUnapplied(app: String, name: String) throws {
         for table in [Self.table, Self.checksumTable] {
-            try connection.execute("DELETE FROM \(SQLWriter.quote(table)) WHERE \"app\" = $1 AND \"name\" = $2",
-                                   [migration.app, migration.name])
+            try connection.execute("DELETE FROM \(SQLWriter.quote(table)) WHERE \"app\" = $1 AND \"name\" = $2", [app, name])
+        }
+    }
+
+    /// A history row (and its checksum, when known) for a migration a squashed one replaces.
+    public func recordApplied(_ row: AppliedMigration) throws {
+        try connection.execute(
+            "INSERT INTO \(SQLWriter.quote(Self.table)) (\"app\", \"name\", \"applied\") VALUES ($1, $2, now())", [row.app, row.name])
+        if let checksum = row.checksum {
+            try connection.execute("""
+                INSERT INTO \(SQLWriter.quote(Self.checksumTable)) ("app", "name", "checksum") VALUES ($1, $2, $3)
+                ON CONFLICT ("app", "name") DO UPDATE SET "checksum" = excluded."checksum"
+                """, [row.app, row.name, checksum])
         }
     }
 

@@ -34,9 +34,12 @@ struct Manage: AsyncParsableCommand {
             MigrateCommand.self,
             ShowMigrationsCommand.self,
             SQLMigrateCommand.self,
+            SquashMigrationsCommand.self,
+            OptimizeMigrationCommand.self,
             SQLAlignCommand.self,
             CheckCommand.self,
             LintCommand.self,
+            DBShellCommand.self,
             RunServerCommand.self,
         ]
     )

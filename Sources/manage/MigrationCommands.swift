@@ -58,6 +58,7 @@ struct MakeMigrationsCommand: ParsableCommand {
     @Option(name: .customLong("default"), help: ArgumentHelp("A one-off value for existing rows of a new NOT NULL field: model.field=value.", valueName: "default"))
     var defaults: [String] = []
     @Option(name: [.short, .customLong("verbosity")], help: "3 prints the file on a dry run.") var verbosity = 1
+    @Flag(help: "Write a merge migration for two branches' migrations (two leaves in the graph).") var merge = false
 
     func run() throws {
         try checkAppLabels(appLabels)
@@ -66,7 +67,7 @@ struct MakeMigrationsCommand: ParsableCommand {
             let questioner = ScriptedQuestioner(renames: renames, defaults: try ScriptedQuestioner.parseDefaults(defaults), fallback: fallback)
             let outcome = try MakeMigrations.run(
                 appLabel: BankModels.appLabel, models: BankModels.all, directory: directory.url,
-                options: .init(name: name, empty: empty, dryRun: dryRun, check: check, verbosity: verbosity),
+                options: .init(name: name, empty: empty, dryRun: dryRun, check: check, verbosity: verbosity, merge: merge),
                 questioner: questioner)
             if check && outcome.hasChanges { throw ExitCode(1) }
         } catch let exit as ExitCode {
@@ -131,6 +132,7 @@ struct MigrateCommand: ParsableCommand {
     @Argument(help: "A migration name or unique prefix (0002), or 'zero'.") var migrationName: String?
     @OptionGroup var directory: MigrationsDirectoryOption
     @Flag(help: "Print the operations that would run; change nothing.") var plan = false
+    @Flag(name: .customLong("check"), help: "Exit 1 when migrations are unapplied; apply nothing (for deploy scripts).") var checkUnapplied = false
     @Flag(help: "Record the migrations as applied (or unapplied) without running their SQL.") var fake = false
     @Flag(name: .customLong("fake-initial"),
           help: "Record the initial migration without running it when all its tables exist already (refused when only some do, or their columns differ).")
@@ -172,13 +174,21 @@ struct MigrateCommand: ParsableCommand {
         let output = migrationProgress(Logger(label: "manage.migrate"), format: format)
         do {
             if plan {
-                try Migrator.plan(connectionString: databaseURL, directory: directory.url, to: target, app: appLabel, output: writeLine)
+                let steps = try Migrator.plan(connectionString: databaseURL, directory: directory.url, to: target, app: appLabel,
+                                              output: writeLine)
+                if checkUnapplied && !steps.isEmpty { throw ExitCode(1) }
+            } else if checkUnapplied {
+                // Django's --check: silent, the exit status says it.
+                let steps = try Migrator.pendingSteps(connectionString: databaseURL, directory: directory.url, to: target, app: appLabel)
+                if !steps.isEmpty { throw ExitCode(1) }
             } else {
                 try Migrator.migrate(connectionString: databaseURL, directory: directory.url, to: target, app: appLabel,
                                      fake: fake, fakeInitial: fakeInitial, lockTimeout: .seconds(lockTimeout),
                                      lockLease: .seconds(leaseSeconds),
                                      strategy: mode.strategy, output: output)
             }
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             throw commandFailure(error)
         }
@@ -193,10 +203,24 @@ struct ShowMigrationsCommand: ParsableCommand {
 
     @Argument(help: "App labels (default: every app in the history, Django's own included).") var appLabels: [String] = []
     @OptionGroup var directory: MigrationsDirectoryOption
+    @Flag(name: [.short, .customLong("list")], help: "Each app's migrations and whether they are applied (the default).") var list = false
+    @Flag(name: [.short, .customLong("plan")],
+          help: "Every migration in the order migrate applies them ([X]  myproject.0001_initial); with -v 2, each one's parents.")
+    var plan = false
+    @Option(name: [.short, .customLong("verbosity")], help: "2 shows each migration's parents with --plan.") var verbosity = 1
+
+    func validate() throws {
+        if list && plan { throw ValidationError("--list and --plan cannot be used together.") }
+    }
 
     func run() throws {
         try requireDatabase()
         do {
+            if plan {
+                try Migrator.showPlan(connectionString: databaseURL, directory: directory.url, apps: appLabels, verbosity: verbosity)
+                    .forEach(writeLine)
+                return
+            }
             for app in appLabels.isEmpty ? [nil] : appLabels.map(Optional.some) {
                 let lines = try Migrator.showMigrations(connectionString: databaseURL, directory: directory.url, app: app)
                 if lines.isEmpty, let app {
@@ -209,6 +233,72 @@ struct ShowMigrationsCommand: ParsableCommand {
         } catch {
             throw commandFailure(error)
         }
+    }
+}
+
+struct SquashMigrationsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "squashmigrations",
+        abstract: "Squashes an app's migrations up to a given one into a new migration that replaces them. Needs no database.",
+        discussion: """
+            `squashmigrations myproject 0004` writes 0001_squashed_0004_<name>.sql, which replaces 0001 to 0004 with their \
+            operations optimised (a model created then given a field is one CREATE TABLE; a field added then removed is \
+            nothing). A new database applies it alone; one that has the originals counts it as applied. Keep the \
+            originals until every database has them applied, then delete them.
+            """
+    )
+
+    @Argument(help: "The app label ('myproject').") var appLabel: String
+    @Argument(help: "The first migration to squash (default: the app's first), then the last.") var names: [String]
+    @OptionGroup var directory: MigrationsDirectoryOption
+    @Flag(name: .customLong("no-optimize"), help: "Do not optimise the operations.") var noOptimize = false
+    @Flag(name: [.customLong("no-input"), .customLong("noinput")], help: "Ask nothing.") var noInput = false
+    @Option(name: .customLong("squashed-name"), help: "The name of the squashed migration, after its number.") var squashedName: String?
+
+    func validate() throws {
+        guard (1...2).contains(names.count) else { throw ValidationError("Give the last migration to squash, or the first and the last.") }
+    }
+
+    func run() throws {
+        try checkAppLabels([appLabel])
+        let interactive = !noInput && isatty(0) != 0
+        do {
+            try SquashMigrations.squash(
+                directory: directory.url, app: appLabel, end: names[names.count - 1], start: names.count == 2 ? names[0] : nil,
+                squashedName: squashedName, optimize: !noOptimize,
+                proceed: {
+                    guard interactive else { return true }
+                    Output.standardOutput("Do you wish to proceed? [y/N] ")
+                    return ["y", "yes"].contains(readLine()?.trimmingSpaces().lowercased() ?? "")
+                },
+                output: writeLine)
+        } catch {
+            throw commandFailure(error)
+        }
+    }
+}
+
+struct OptimizeMigrationCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "optimizemigration",
+        abstract: "Optimises one migration's operations and writes its file again (before it is applied anywhere). Needs no database."
+    )
+
+    @Argument(help: "The app label ('myproject').") var appLabel: String
+    @Argument(help: "A migration name or unique prefix (0002).") var migrationName: String
+    @OptionGroup var directory: MigrationsDirectoryOption
+    @Flag(help: "Exit 1 when the migration can be optimised; write nothing.") var check = false
+
+    func run() throws {
+        try checkAppLabels([appLabel])
+        let optimizable: Bool
+        do {
+            optimizable = try SquashMigrations.optimizeMigration(directory: directory.url, app: appLabel, name: migrationName,
+                                                                 check: check, output: writeLine)
+        } catch {
+            throw commandFailure(error)
+        }
+        if check && optimizable { throw ExitCode(1) }
     }
 }
 

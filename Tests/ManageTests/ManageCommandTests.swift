@@ -10,7 +10,7 @@ import TestSupport
         let run = try Manage.run(["--help"])
         #expect(run.status == 0, "\(run)")
         #expect(run.lines.contains("SUBCOMMANDS:"), "\(run)")
-        for command in ["makemigrations", "migrate", "showmigrations", "sqlmigrate", "check", "lint", "runserver"] {
+        for command in ["makemigrations", "migrate", "showmigrations", "sqlmigrate", "check", "lint", "dbshell", "squashmigrations", "optimizemigration", "runserver"] {
             #expect(run.lines.contains { $0.hasPrefix("  \(command) ") || $0.hasPrefix("  \(command),") }, "\(command) is not listed: \(run)")
         }
     }
@@ -73,6 +73,27 @@ import TestSupport
         #expect(run.status == 1, "\(run)")
         #expect(run.lines.count == 1 && run.lines[0].hasPrefix("CommandError: "), "\(run)")
         #expect(run.output.contains("9999"), "the error names the migration: \(run)")
+    }
+
+    @Test func squashmigrationsAndOptimizemigrationOnTheCommittedMigrations() throws {
+        let folder = try Manage.emptyFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.copyItem(atPath: Manage.committedMigrations + "/0001_initial.sql",
+                                         toPath: folder.appendingPathComponent("0001_initial.sql").path)
+        let optimize = try Manage.run(["optimizemigration", "myproject", "0001", "--check", "--migrations-dir", folder.path])
+        #expect(optimize.status == 0 && optimize.lines == ["No optimizations possible."], "\(optimize)")
+        let squash = try Manage.run(["squashmigrations", "myproject", "0001", "--no-input", "--squashed-name", "bank",
+                                     "--migrations-dir", folder.path])
+        #expect(squash.status == 0, "\(squash)")
+        #expect(squash.lines.prefix(4) == ["Will squash the following migrations:", " - 0001_initial", "Optimizing...",
+                                           "  No optimizations possible."], "\(squash)")
+        #expect(squash.lines.dropFirst(4).first == "Created new squashed migration \(folder.path)/0001_bank.sql", "\(squash)")
+        let text = try String(contentsOfFile: folder.path + "/0001_bank.sql", encoding: .utf8)
+        #expect(text.contains("\n-- replaces: myproject.0001_initial\n"))
+        let again = try Manage.run(["squashmigrations", "myproject", "0001_bank", "--no-input", "--migrations-dir", folder.path])
+        #expect(again.status == 1 && again.output.contains("You cannot squash squashed migrations!"), "\(again)")
+        let sql = try Manage.run(["sqlmigrate", "myproject", "0001_bank", "--migrations-dir", folder.path])
+        #expect(sql.status == 0 && sql.lines.contains(#"CREATE TABLE "myproject_customers" ("#), "\(sql)")
     }
 
     @Test func lintCheckPassesOnTheCommittedMigrations() throws {

@@ -18,6 +18,9 @@ public protocol Questioner {
     func askRenameField(app: String, model: ModelState, from old: FieldState, to new: FieldState) -> Bool
     /// A value for existing rows when a NOT NULL field without a default is added to a model.
     func askNotNullAddition(app: String, model: ModelState, field: FieldState) throws -> FieldDefault
+    /// Whether to merge two branches that both change `overlapping` (`model.field`s, or whole
+    /// models); MergeMigration.swift holds the answers.
+    func askMerge(app: String, overlapping: [String]) throws -> Bool
 }
 
 /// Asked questions that cannot be answered: makemigrations stops, writing nothing.

@@ -19,8 +19,12 @@ public enum MakeMigrations {
         public var check = false
         /// 3 prints the whole file on a dry run, as Django does.
         public var verbosity = 1
+        /// Write a merge migration for an app with two leaves (`--merge`).
+        public var merge = false
 
-        public init(name: String? = nil, empty: Bool = false, dryRun: Bool = false, check: Bool = false, verbosity: Int = 1) {
+        public init(name: String? = nil, empty: Bool = false, dryRun: Bool = false, check: Bool = false, verbosity: Int = 1,
+                    merge: Bool = false) {
+            self.merge = merge
             self.name = name
             self.empty = empty
             self.dryRun = dryRun
@@ -41,9 +45,10 @@ public enum MakeMigrations {
     /// The operations that would make the next migration (no questions: renames are not guessed).
     public static func pendingOperations(appLabel: String, models: [Model], directory: URL) throws -> [Operation] {
         let target = try ModelValidation.state(appLabel: appLabel, models: models)
-        let migrations = try MigrationLoader.load(directory: directory)
-        try checkApp(migrations, appLabel: appLabel)
-        let current = try MigrationLoader.replay(migrations, appLabel: appLabel)
+        let loaded = try MigrationLoader.loadGraph(directory: directory)
+        try checkApp(loaded.ordered, appLabel: appLabel)
+        if let conflict = loaded.conflictError() { throw conflict }
+        let current = try MigrationLoader.replay(loaded.ordered, appLabel: appLabel)
         return try Autodetector(from: current, to: target).changes(questioner: NonInteractiveQuestioner())
     }
 
@@ -55,17 +60,30 @@ public enum MakeMigrations {
             throw MakeMigrationsError(description: "The migration name '\(name)' must be letters, digits and underscores.")
         }
         let target = try ModelValidation.state(appLabel: appLabel, models: models)
-        let migrations = try MigrationLoader.load(directory: directory)
+        let loaded = try MigrationLoader.loadGraph(directory: directory)
+        let migrations = loaded.ordered
         try checkApp(migrations, appLabel: appLabel)
-        let current = try MigrationLoader.replay(migrations, appLabel: appLabel)
+        // Django's order: conflicts first; --merge resolves them, or says there are none.
+        let conflicts = loaded.graph.conflicts()
+        if options.merge {
+            guard !conflicts.isEmpty else {
+                output("No conflicts detected to merge.")
+                return .noChanges
+            }
+            return try MergeMigration.run(loaded, directory: directory, options: options, questioner: questioner, output: output)
+        }
+        if let conflict = loaded.conflictError() { throw conflict }
+        let current = try MigrationLoader.replay(loaded.ordered, appLabel: appLabel)
         let operations = options.empty ? [] : try Autodetector(from: current, to: target).changes(questioner: questioner)
         if operations.isEmpty && !options.empty {
             output("No changes detected")
             return .noChanges
         }
-        let number = (migrations.last?.number ?? 0) + 1
+        // Past every file's number, the originals a squashed migration stands for included.
+        let number = (loaded.byKey.values.map(\.number).max() ?? 0) + 1
         let name = fourDigits(number) + "_" + (options.name ?? suggestedName(operations, initial: migrations.isEmpty))
-        let text = try MigrationFile.render(app: appLabel, name: name, operations: operations, state: current)
+        let text = try MigrationFile.render(app: appLabel, name: name, dependencies: loaded.graph.leafNodes(app: appLabel),
+                                            operations: operations, state: current)
         let file = directory.appendingPathComponent(name + ".sql")
         output("Migrations for '\(appLabel)':")
         output("  \(displayPath(file))")
@@ -80,10 +98,7 @@ public enum MakeMigrations {
             for finding in findings { output("  " + indented(finding.description)) }
         }
         if options.dryRun && options.verbosity >= 3 { output(text) }
-        if !options.dryRun && !options.check {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try Data(text.utf8).write(to: file, options: .withoutOverwriting)
-        }
+        if !options.dryRun && !options.check { try write(text, to: file, in: directory) }
         return .migration(fileName: name + ".sql", text: text, operations: operations)
     }
 
@@ -99,6 +114,11 @@ public enum MakeMigrations {
             name = longer
         }
         return name
+    }
+
+    static func write(_ text: String, to file: URL, in directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: file, options: .withoutOverwriting)
     }
 
     static func checkApp(_ migrations: [Migration], appLabel: String) throws {
