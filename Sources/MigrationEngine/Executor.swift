@@ -55,12 +55,12 @@ enum Executor {
                 continue
             }
             guard let migration = loaded.byKey[MigrationKey(app: row.app, name: row.name)] else {
-                throw MigrationStateError(description: "Migration \(row.app).\(row.name) is applied, but its file \(MakeMigrations.displayPath(directory.appendingPathComponent(row.name + ".sql"))) is missing: restore it.")
+                throw MigrationStateError(description: "Migration \(row.app).\(row.name) is applied, but its file \(MakeMigrations.displayPath((loaded.directory(of: row.app) ?? directory).appendingPathComponent(row.name + ".sql"))) is missing: restore it.")
             }
             // No checksum: applied by another tool (the Python app's migrate); the file is trusted
             // until `migrate` adopts it and records its checksum (`adoptions`).
             if let recorded = row.checksum, migration.checksum != recorded {
-                throw MigrationStateError(description: "Migration \(row.app).\(row.name) is applied, but its file \(MakeMigrations.displayPath(directory.appendingPathComponent(migration.fileName))) was edited since (checksum \(recorded.prefix(12)) recorded, \(migration.checksum.prefix(12)) now): restore it, and put changes in a new migration.")
+                throw MigrationStateError(description: "Migration \(row.app).\(row.name) is applied, but its file \(MakeMigrations.displayPath((loaded.directory(of: row.app) ?? directory).appendingPathComponent(migration.fileName))) was edited since (checksum \(recorded.prefix(12)) recorded, \(migration.checksum.prefix(12)) now): restore it, and put changes in a new migration.")
             }
         }
         let keys = loaded.effectivelyApplied(Set(applied.map { MigrationKey(app: $0.app, name: $0.name) }))

@@ -42,21 +42,41 @@ public enum Migrator {
 
     /// `migrate --check`: the steps `migrate` would run toward `target` (empty when there is
     /// nothing to do), after the same checks as `migrate`, changing nothing.
-    public static func pendingSteps(connectionString: String, directory: URL, to target: MigrationTarget = .latest,
+    public static func pendingSteps(connectionString: String, directory: URL, others: [URL] = [], to target: MigrationTarget = .latest,
                                     app: String? = nil) throws -> [MigrationStep] {
-        let loaded = try loadForMigrate(directory: directory)
-        let label = try appLabel(loaded.ordered, app)
+        let loaded = try loadForMigrate(directory: directory, others: others)
+        let label = try appLabel(loaded, app)
         _ = try Executor.resolve(target, in: loaded, app: label)
         let connection = try Connection(connectionString: connectionString)
         defer { connection.close() }
-        let applied = try Recorder(connection: connection).applied(app: label)
+        let applied = try appliedRows(Recorder(connection: connection), loaded, label)
         let (current, keys) = try Executor.verify(history: loaded, applied: applied, directory: directory)
-        return try Executor.plan(current, applied: keys, target: target, app: label)
+        return try steps(current, applied: keys, target: target, app: app, label: label)
+    }
+
+    /// The history rows of every app of the project (each app's own, when it is one app).
+    static func appliedRows(_ recorder: Recorder, _ loaded: LoadedMigrations, _ label: String) throws -> [AppliedMigration] {
+        guard loaded.apps.count > 1 else { return try recorder.applied(app: label) }
+        return try loaded.apps.flatMap { try recorder.applied(app: $0) }
+    }
+
+    /// The steps toward `target`: for the app asked, or with none asked, for every app in turn
+    /// (the first app's, then the next's, each migration once).
+    static func steps(_ current: LoadedMigrations, applied keys: Set<MigrationKey>, target: MigrationTarget, app: String?,
+                      label: String) throws -> [MigrationStep] {
+        guard app == nil, current.apps.count > 1 else { return try Executor.plan(current, applied: keys, target: target, app: label) }
+        var done = keys, steps: [MigrationStep] = []
+        for other in current.apps {
+            let more = try Executor.plan(current, applied: done, target: target, app: other)
+            for step in more where !step.backwards { done.insert(step.migration.key) }
+            steps += more
+        }
+        return steps
     }
 
     /// The files and their graph, refused as Django refuses them when an app has two leaves.
-    static func loadForMigrate(directory: URL) throws -> LoadedMigrations {
-        let loaded = try MigrationLoader.loadGraph(directory: directory)
+    static func loadForMigrate(directory: URL, others: [URL] = []) throws -> LoadedMigrations {
+        let loaded = try MigrationLoader.loadGraph(directories: [directory] + others)
         if let conflict = loaded.conflictError() { throw conflict }
         return loaded
     }
@@ -73,26 +93,27 @@ public enum Migrator {
     ///     of it while we work): how soon another `migrate` takes over after this one is killed.
     ///   - fakeInitial: record the initial migration without running it when its tables are all
     ///     there already (Django's `--fake-initial`); refuse when only some are, or their columns differ.
-    public static func migrate(connectionString: String, directory: URL, to target: MigrationTarget, app: String? = nil,
+    public static func migrate(connectionString: String, directory: URL, others: [URL] = [], to target: MigrationTarget, app: String? = nil,
                                fake: Bool = false, fakeInitial: Bool = false, lockTimeout: Duration = .seconds(600),
                                lockLease: Duration = .seconds(60), strategy: ExecutionStrategy? = nil,
                                output: (String) -> Void = { _ in }) throws {
-        try migrate(connectionString: connectionString, directory: directory, to: target, app: app, fake: fake,
+        try migrate(connectionString: connectionString, directory: directory, others: others, to: target, app: app, fake: fake,
                     fakeInitial: fakeInitial, lockTimeout: lockTimeout, lockLease: lockLease, strategy: strategy,
                     hook: Executor.runStatementAsIs, output: output)
     }
 
     /// `migrate` with a hook around each statement of a statement-by-statement run (tests inject failures).
-    static func migrate(connectionString: String, directory: URL, to target: MigrationTarget, app: String? = nil,
+    static func migrate(connectionString: String, directory: URL, others: [URL] = [], to target: MigrationTarget, app: String? = nil,
                         fake: Bool = false, fakeInitial: Bool = false, lockTimeout: Duration = .seconds(600),
                         lockLease: Duration = .seconds(60), strategy: ExecutionStrategy? = nil, hook: Executor.StatementHook,
                         output: (String) -> Void = { _ in }) throws {
-        let loaded = try loadForMigrate(directory: directory)
+        let loaded = try loadForMigrate(directory: directory, others: others)
         let migrations = loaded.ordered
-        let label = try appLabel(migrations, app)
+        let label = try appLabel(loaded, app)
         let wanted = try Executor.resolve(target, in: loaded, app: label)
         output("Operations to perform:")
         switch target {
+        case .latest where app == nil && loaded.apps.count > 1: output("  Apply all migrations: \(loaded.apps.sorted().joined(separator: ", "))")
         case .latest: output("  Apply all migrations: \(label.isEmpty ? "(none)" : label)")
         case .zero: output("  Unapply all migrations: \(label)")
         case .named: output("  Target specific migration: \(wanted?.name ?? ""), from \(label)")
@@ -106,9 +127,9 @@ public enum Migrator {
         defer { lock.release(connection) }
 
         let recorder = Recorder(connection: connection)
-        let applied = try recorder.applied(app: label)
+        let applied = try appliedRows(recorder, loaded, label)
         let (current, keys) = try Executor.verify(history: loaded, applied: applied, directory: directory)
-        let steps = try Executor.plan(current, applied: keys, target: target, app: label)
+        let steps = try steps(current, applied: keys, target: target, app: app, label: label)
         // Decided before anything changes: a refusal leaves the database as it was.
         var fakedInitial = false
         if fakeInitial, let first = steps.first { fakedInitial = try isSoftApplied(first, of: current, on: connection) }
@@ -122,10 +143,10 @@ public enum Migrator {
             do {
                 try Executor.run(step, on: connection, lock: lock, strategy: strategy, fake: faked, hook: hook, output: output)
             } catch {
-                output("  \(verb) \(label).\(step.migration.name)... FAILED")
+                output("  \(verb) \(step.migration.app).\(step.migration.name)... FAILED")
                 throw error
             }
-            output("  \(verb) \(label).\(step.migration.name)... \(faked ? "FAKED" : "OK")")
+            output("  \(verb) \(step.migration.app).\(step.migration.name)... \(faked ? "FAKED" : "OK")")
         }
         try recordSquashes(loaded, recorder: recorder, lock: lock)
     }
@@ -173,20 +194,20 @@ public enum Migrator {
     /// `migrate --plan`: prints the steps toward `target` and their operations, changing nothing;
     /// returns the steps (`--check` exits 1 when there are any).
     @discardableResult
-    public static func plan(connectionString: String, directory: URL, to target: MigrationTarget, app: String? = nil,
+    public static func plan(connectionString: String, directory: URL, others: [URL] = [], to target: MigrationTarget, app: String? = nil,
                             output: (String) -> Void) throws -> [MigrationStep] {
-        let loaded = try loadForMigrate(directory: directory)
-        let label = try appLabel(loaded.ordered, app)
+        let loaded = try loadForMigrate(directory: directory, others: others)
+        let label = try appLabel(loaded, app)
         _ = try Executor.resolve(target, in: loaded, app: label)
         let connection = try Connection(connectionString: connectionString)
         defer { connection.close() }
-        let applied = try Recorder(connection: connection).applied(app: label)
+        let applied = try appliedRows(Recorder(connection: connection), loaded, label)
         let (current, keys) = try Executor.verify(history: loaded, applied: applied, directory: directory)
-        let steps = try Executor.plan(current, applied: keys, target: target, app: label)
+        let steps = try steps(current, applied: keys, target: target, app: app, label: label)
         output("Planned operations:")
         if steps.isEmpty { output("  No planned migration operations.") }
         for step in steps {
-            output("\(label).\(step.migration.name)")
+            output("\(step.migration.app).\(step.migration.name)")
             if step.migration.operations.isEmpty { output("    Raw SQL operation") }
             let operations = step.backwards ? step.migration.operations.reversed() : step.migration.operations
             for operation in operations { output("    \(step.backwards ? "Undo " : "")\(operation.description)") }
@@ -228,12 +249,12 @@ public enum Migrator {
     /// as Django prints it (`[X]  myproject.0001_initial`), with its parents at verbosity 2
     /// (`[ ]  myproject.0003_merge ... (myproject.0002_a, myproject.0002_b)`). Only this
     /// project's files are in the graph: Django's own apps in the history are not.
-    public static func showPlan(connectionString: String, directory: URL, apps: [String] = [], verbosity: Int = 1) throws -> [String] {
-        let loaded = try MigrationLoader.loadGraph(directory: directory)
-        for app in apps { _ = try appLabel(loaded.ordered, app) }
+    public static func showPlan(connectionString: String, directory: URL, others: [URL] = [], apps: [String] = [], verbosity: Int = 1) throws -> [String] {
+        let loaded = try MigrationLoader.loadGraph(directories: [directory] + others)
+        for app in apps { _ = try appLabel(loaded, app) }
         let connection = try Connection(connectionString: connectionString)
         defer { connection.close() }
-        let rows = Set(try Recorder(connection: connection).applied(app: loaded.app).map { MigrationKey(app: $0.app, name: $0.name) })
+        let rows = Set(try appliedRows(Recorder(connection: connection), loaded, loaded.app).map { MigrationKey(app: $0.app, name: $0.name) })
         let current = try loaded.withHistory(rows)
         let applied = current.effectivelyApplied(rows)
         let plan = current.graph.fullPlan(apps: apps.isEmpty ? nil : Set(apps))
@@ -282,9 +303,9 @@ public enum Migrator {
 
     /// `sqlmigrate`: a migration's SQL (its down part with `backwards`), wrapped in BEGIN/COMMIT
     /// as Django prints it, ready for psql. Needs no database.
-    public static func sql(directory: URL, migration name: String, app: String? = nil, backwards: Bool = false) throws -> String {
-        let loaded = try MigrationLoader.loadGraph(directory: directory)
-        let label = try appLabel(loaded.ordered, app)
+    public static func sql(directory: URL, others: [URL] = [], migration name: String, app: String? = nil, backwards: Bool = false) throws -> String {
+        let loaded = try MigrationLoader.loadGraph(directories: [directory] + others)
+        let label = try appLabel(loaded, app)
         guard let migration = try Executor.resolve(.named(name), in: loaded, app: label) else { return "" }
         let body = backwards ? migration.downSQL : migration.upSQL
         return "BEGIN;\n\(body)\nCOMMIT;"
@@ -342,6 +363,17 @@ public enum Migrator {
         }
         if transactional { lines.append("COMMIT;") }
         return lines.joined(separator: "\n")
+    }
+
+    /// The app asked for among the project's (several folders), or as `appLabel(_:_:)` checks it
+    /// for one folder; with none asked, the first app.
+    static func appLabel(_ loaded: LoadedMigrations, _ asked: String?) throws -> String {
+        guard loaded.apps.count > 1 else { return try appLabel(loaded.ordered, asked) }
+        guard let asked else { return loaded.app }
+        guard loaded.apps.contains(asked) else {
+            throw MigrationStateError(description: "App '\(asked)' does not have migrations (the apps are \(loaded.apps.joined(separator: ", "))).")
+        }
+        return asked
     }
 
     /// The files' app label, checked against the one asked for.

@@ -43,46 +43,61 @@ public enum MakeMigrations {
     }
 
     /// The operations that would make the next migration (no questions: renames are not guessed).
-    public static func pendingOperations(appLabel: String, models: [Model], directory: URL) throws -> [Operation] {
-        let target = try ModelValidation.state(appLabel: appLabel, models: models)
-        let loaded = try MigrationLoader.loadGraph(directory: directory)
-        try checkApp(loaded.ordered, appLabel: appLabel)
+    /// `others` are the project's other apps' folders, whose models this app's relations may name.
+    public static func pendingOperations(appLabel: String, models: [Model], directory: URL, others: [URL] = []) throws -> [Operation] {
+        let loaded = try MigrationLoader.loadGraph(directories: [directory] + others)
+        try checkApp(loaded, appLabel: appLabel, directory: directory)
         if let conflict = loaded.conflictError() { throw conflict }
-        let current = try MigrationLoader.replay(loaded.ordered, appLabel: appLabel)
+        let current = try loaded.state(app: appLabel)
+        let target = try ModelValidation.state(appLabel: appLabel, models: models, related: current.related)
         return try Autodetector(from: current, to: target).changes(questioner: NonInteractiveQuestioner())
     }
 
+    /// makemigrations for `app` of a project of `apps` (whose folders are loaded with its own).
     @discardableResult
-    public static func run(appLabel: String, models: [Model], directory: URL, options: Options = Options(),
+    public static func run(app: MigrationApp, among apps: [MigrationApp], options: Options = Options(),
+                           questioner: Questioner = NonInteractiveQuestioner(),
+                           output: (String) -> Void = { print($0) }) throws -> Outcome {
+        try run(appLabel: app.label, models: app.models, directory: app.migrationsDirectory,
+                others: apps.filter { $0.label != app.label }.map(\.migrationsDirectory),
+                options: options, questioner: questioner, output: output)
+    }
+
+    @discardableResult
+    public static func run(appLabel: String, models: [Model], directory: URL, others: [URL] = [], options: Options = Options(),
                            questioner: Questioner = NonInteractiveQuestioner(),
                            output: (String) -> Void = { print($0) }) throws -> Outcome {
         if let name = options.name, !SQLWriter.isPlainIdentifier("_" + name) {
             throw MakeMigrationsError(description: "The migration name '\(name)' must be letters, digits and underscores.")
         }
-        let target = try ModelValidation.state(appLabel: appLabel, models: models)
-        let loaded = try MigrationLoader.loadGraph(directory: directory)
-        let migrations = loaded.ordered
-        try checkApp(migrations, appLabel: appLabel)
+        let loaded = try MigrationLoader.loadGraph(directories: [directory] + others)
+        let migrations = loaded.ordered.filter { $0.app == appLabel }
+        try checkApp(loaded, appLabel: appLabel, directory: directory)
         // Django's order: conflicts first; --merge resolves them, or says there are none.
         let conflicts = loaded.graph.conflicts()
         if options.merge {
-            guard !conflicts.isEmpty else {
+            guard conflicts[appLabel] != nil else {
                 output("No conflicts detected to merge.")
                 return .noChanges
             }
-            return try MergeMigration.run(loaded, directory: directory, options: options, questioner: questioner, output: output)
+            return try MergeMigration.run(loaded, app: appLabel, directory: directory, options: options, questioner: questioner, output: output)
         }
         if let conflict = loaded.conflictError() { throw conflict }
-        let current = try MigrationLoader.replay(loaded.ordered, appLabel: appLabel)
+        let current = try loaded.state(app: appLabel)
+        let target = try ModelValidation.state(appLabel: appLabel, models: models, related: current.related)
         let operations = options.empty ? [] : try Autodetector(from: current, to: target).changes(questioner: questioner)
         if operations.isEmpty && !options.empty {
             output("No changes detected")
             return .noChanges
         }
         // Past every file's number, the originals a squashed migration stands for included.
-        let number = (loaded.byKey.values.map(\.number).max() ?? 0) + 1
+        let number = (loaded.byKey.values.filter { $0.app == appLabel }.map(\.number).max() ?? 0) + 1
         let name = fourDigits(number) + "_" + (options.name ?? suggestedName(operations, initial: migrations.isEmpty))
-        let text = try MigrationFile.render(app: appLabel, name: name, dependencies: loaded.graph.leafNodes(app: appLabel),
+        // Its parent in its app, and the latest migration of each other app its relations point into.
+        let otherApps = Set(operations.flatMap { $0.referencedApps(from: appLabel) }).sorted()
+        let dependencies = loaded.graph.leafNodes(app: appLabel)
+            + otherApps.flatMap { other in loaded.graph.leafNodes().filter { $0.app.lowercased() == other } }
+        let text = try MigrationFile.render(app: appLabel, name: name, dependencies: dependencies,
                                             operations: operations, state: current)
         let file = directory.appendingPathComponent(name + ".sql")
         output("Migrations for '\(appLabel)':")
@@ -121,8 +136,9 @@ public enum MakeMigrations {
         try Data(text.utf8).write(to: file, options: .withoutOverwriting)
     }
 
-    static func checkApp(_ migrations: [Migration], appLabel: String) throws {
-        if let other = migrations.first(where: { $0.app != appLabel }) {
+    static func checkApp(_ loaded: LoadedMigrations, appLabel: String, directory: URL) throws {
+        if let label = loaded.directories.first(where: { $0.value == directory })?.key, label != appLabel,
+           let other = loaded.byKey.values.filter({ $0.app == label }).min(by: { $0.name < $1.name }) {
             throw MigrationFileError(file: other.fileName, line: nil, message: "belongs to app '\(other.app)', not '\(appLabel)'")
         }
     }

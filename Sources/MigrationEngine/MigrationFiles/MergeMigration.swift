@@ -13,9 +13,8 @@ import Foundation
 /// renames a model the other changes), the questioner is asked, as Django asks every time:
 /// `--no-input` refuses, since applying both in either order may not give the same schema.
 enum MergeMigration {
-    static func run(_ loaded: LoadedMigrations, directory: URL, options: MakeMigrations.Options, questioner: Questioner,
+    static func run(_ loaded: LoadedMigrations, app: String, directory: URL, options: MakeMigrations.Options, questioner: Questioner,
                     output: (String) -> Void) throws -> MakeMigrations.Outcome {
-        let app = loaded.app
         let leaves = loaded.graph.leafNodes(app: app)
         let ancestries = try leaves.map { leaf in try loaded.graph.forwardsPlan(leaf).filter { $0.app == app } }
         var common = 0
@@ -47,7 +46,7 @@ enum MergeMigration {
         try merged.addNode(MigrationKey(app: app, name: name))
         for leaf in leaves { merged.addDependency(MigrationKey(app: app, name: name), on: leaf) }
         do {
-            _ = try MigrationLoader.replay(merged.fullPlan().compactMap { loaded.byKey[$0] }, appLabel: app)
+            _ = try MigrationLoader.replay(merged.fullPlan().filter { $0.app == app }.compactMap { loaded.byKey[$0] }, appLabel: app)
         } catch {
             throw MakeMigrationsError(description: "The branches cannot be merged as they are: \(error). Change one branch's migration (before it is applied anywhere) so that they agree, then merge.")
         }

@@ -225,9 +225,9 @@ public struct MigrationFileError: Error, CustomStringConvertible, Equatable {
     public var description: String { "\(file)\(line.map { ":\($0)" } ?? ""): \(message)" }
 }
 
-/// The migrations of a folder and their graph: what every command works from.
+/// The migrations of one or more apps' folders and their graph: what every command works from.
 public struct LoadedMigrations: Sendable {
-    /// The app the folder is for ("" when it holds none).
+    /// The app of the first folder ("" when it holds none): the one a command names by default.
     public var app: String
     public var graph: MigrationGraph
     /// Every file's migration, replaced ones included.
@@ -236,6 +236,10 @@ public struct LoadedMigrations: Sendable {
     /// plan). A squashed migration is in it instead of the ones it replaces, unless the history
     /// has only some of those applied (`withHistory`).
     public var ordered: [Migration]
+    /// Each app's migrations folder, when loaded from folders.
+    public var directories: [String: URL] = [:]
+    /// The apps, in the order their folders were given (then any other app the files name).
+    public var apps: [String] = []
     /// The squashed migrations, whichever stands in the graph.
     public var squashed: [Migration] { byKey.values.filter { !$0.replaces.isEmpty }.sorted { $0.name < $1.name } }
 
@@ -243,7 +247,10 @@ public struct LoadedMigrations: Sendable {
     /// a squashed migration whose originals are only partly applied gives way to them.
     public func withHistory(_ applied: Set<MigrationKey>) throws -> LoadedMigrations {
         guard !squashed.isEmpty else { return self }
-        return try MigrationLoader.graph(Array(byKey.values), applied: applied)
+        var loaded = try MigrationLoader.graph(Array(byKey.values), applied: applied, app: app)
+        loaded.directories = directories
+        loaded.apps = apps
+        return loaded
     }
 
     /// The migrations applied as the graph counts them: the history's, and each squashed
@@ -254,9 +261,19 @@ public struct LoadedMigrations: Sendable {
 
     public func migration(_ key: MigrationKey) -> Migration? { byKey[key] }
 
-    /// The state after the migrations `keys` (in the graph's order), from nothing.
-    public func state(applying keys: Set<MigrationKey>? = nil) throws -> ProjectState {
-        try MigrationLoader.replay(ordered.filter { keys?.contains($0.key) ?? true }, appLabel: app)
+    /// The folder of an app's migrations (for messages naming a file).
+    public func directory(of app: String) -> URL? { directories[app] }
+
+    /// The state of `app` (default: the first) after the migrations `keys` (in the graph's
+    /// order), from nothing, with the other apps' models those migrations make as the targets
+    /// of its relations across apps.
+    public func state(applying keys: Set<MigrationKey>? = nil, app: String? = nil) throws -> ProjectState {
+        let label = app ?? self.app
+        let chosen = ordered.filter { keys?.contains($0.key) ?? true }
+        let own = try MigrationLoader.replay(chosen.filter { $0.app == label }, appLabel: label)
+        let others = Set(chosen.map(\.app)).subtracting([label]).sorted()
+        guard !others.isEmpty else { return own }
+        return own.relating(to: try others.map { other in try MigrationLoader.replay(chosen.filter { $0.app == other }, appLabel: other) })
     }
 
     /// Django's refusal of two leaves in one app, or nil when there are none.
@@ -271,10 +288,11 @@ public struct LoadedMigrations: Sendable {
     }
 }
 
-/// Reads `Migrations/`: every `NNNN_name.sql` file, all of one app, numbered from 1 with no gap,
-/// each with its dependencies (a file without `-- dependency:` lines depends on the previous
-/// number, which must then be one file), every dependency present, no cycle, each file's
-/// operations applying cleanly to the state its ancestors make.
+/// Reads `Migrations/` (or several apps' folders, one app each): every `NNNN_name.sql` file,
+/// each app's numbered from 1 with no gap, each with its dependencies (a file without
+/// `-- dependency:` lines depends on the previous number of its app, which must then be one
+/// file), every dependency present (another app's too, when its folder is loaded), no cycle,
+/// each file's operations applying cleanly to the state its ancestors make.
 public enum MigrationLoader {
     /// The migrations in the graph's order. A missing folder holds none.
     public static func load(directory: URL) throws -> [Migration] {
@@ -283,9 +301,37 @@ public enum MigrationLoader {
 
     /// The migrations and their graph.
     public static func loadGraph(directory: URL) throws -> LoadedMigrations {
+        try loadGraph(directories: [directory])
+    }
+
+    /// The migrations of several apps' folders and their one graph, in which a migration may
+    /// depend on another app's. The first folder's app is the default one.
+    public static func loadGraph(directories: [URL]) throws -> LoadedMigrations {
+        var migrations: [Migration] = [], appOfFolder: [(String, URL)] = []
+        for directory in directories {
+            let folder = try readFolder(directory)
+            guard let first = folder.first else { continue }
+            if let other = folder.first(where: { $0.app != first.app }) {
+                throw MigrationFileError(file: other.fileName, line: nil,
+                                         message: "app '\(other.app)' differs from '\(first.app)' of \(first.fileName)")
+            }
+            if let (_, url) = appOfFolder.first(where: { $0.0 == first.app }) {
+                throw MigrationFileError(file: directory.path, line: nil,
+                                         message: "holds migrations of app '\(first.app)', as \(url.path) does: one folder an app")
+            }
+            appOfFolder.append((first.app, directory))
+            migrations += folder
+        }
+        var loaded = try graph(migrations, app: appOfFolder.first?.0)
+        loaded.directories = Dictionary(appOfFolder, uniquingKeysWith: { first, _ in first })
+        loaded.apps = appOfFolder.map(\.0)
+        return loaded
+    }
+
+    static func readFolder(_ directory: URL) throws -> [Migration] {
         let manager = FileManager.default
         var isDirectory = false
-        guard manager.fileExists(atPath: directory.path, isDirectory: &isDirectory) else { return try graph([]) }
+        guard manager.fileExists(atPath: directory.path, isDirectory: &isDirectory) else { return [] }
         guard isDirectory else { throw MigrationFileError(file: directory.path, line: nil, message: "not a folder") }
         let names = try manager.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }.sorted()
         var migrations: [Migration] = []
@@ -299,7 +345,7 @@ public enum MigrationLoader {
             }
             migrations.append(try MigrationFile.parse(text, fileName: name))
         }
-        return try graph(migrations)
+        return migrations
     }
 
     /// Checks numbering and app labels of parsed migrations and returns them in order.
@@ -309,21 +355,21 @@ public enum MigrationLoader {
 
     /// Builds the graph of parsed migrations, checking them as `loadGraph` says.
     /// `applied` decides, for each squashed migration, whether it or the ones it replaces are in
-    /// the graph (all or none of those applied: it; some: they).
-    public static func graph(_ migrations: [Migration], applied: Set<MigrationKey> = []) throws -> LoadedMigrations {
-        let sorted = migrations.sorted { ($0.number, $0.name) < ($1.number, $1.name) }
-        let app = sorted.first?.app ?? ""
+    /// the graph (all or none of those applied: it; some: they). `app` is the default app (else
+    /// the first migration's).
+    public static func graph(_ migrations: [Migration], applied: Set<MigrationKey> = [], app primary: String? = nil) throws -> LoadedMigrations {
+        let sorted = migrations.sorted { ($0.number, $0.name, $0.app) < ($1.number, $1.name, $1.app) }
+        let app = primary ?? sorted.first?.app ?? ""
         // Squashed migrations are not "the previous number" of anything, and the numbers of the
         // migrations they replace count as present once those files are deleted.
-        let byNumber = Dictionary(grouping: sorted.filter { $0.replaces.isEmpty }, by: \.number)
-        let replacedNumbers = Set(sorted.flatMap(\.replaces).compactMap { MigrationFile.parseFileName($0.name + ".sql")?.0 })
+        let byNumber = Dictionary(grouping: sorted.filter { $0.replaces.isEmpty }, by: { AppNumber(app: $0.app, number: $0.number) })
+        let replacedNumbers = Set(sorted.flatMap(\.replaces).compactMap { key in
+            MigrationFile.parseFileName(key.name + ".sql").map { AppNumber(app: key.app, number: $0.0) }
+        })
         var graph = MigrationGraph()
         for migration in sorted {
-            if migration.app != app {
-                throw MigrationFileError(file: migration.fileName, line: nil,
-                                         message: "app '\(migration.app)' differs from '\(app)' of \(sorted[0].fileName)")
-            }
-            if migration.number > 1, byNumber[migration.number - 1] == nil, !replacedNumbers.contains(migration.number - 1) {
+            let previousNumber = AppNumber(app: migration.app, number: migration.number - 1)
+            if migration.number > 1, byNumber[previousNumber] == nil, !replacedNumbers.contains(previousNumber) {
                 throw MigrationFileError(file: migration.fileName, line: nil,
                                          message: "gap in the migration numbers: \(fourDigits(migration.number - 1)) is missing")
             }
@@ -337,7 +383,7 @@ public enum MigrationLoader {
                 continue
             }
             // No dependency lines: the previous number, which must say which migration it is.
-            let siblings = byNumber[migration.number, default: []].filter { $0.name != migration.name }
+            let siblings = byNumber[AppNumber(app: migration.app, number: migration.number), default: []].filter { $0.name != migration.name }
             // (Two branches' files of one number each name their parent.)
             if let other = siblings.first {
                 let (later, earlier) = other.name > migration.name ? (other, migration) : (migration, other)
@@ -345,10 +391,10 @@ public enum MigrationLoader {
                                          message: "duplicate migration number \(fourDigits(migration.number)): also \(earlier.fileName)")
             }
             if migration.number > 1 {
-                let previous = byNumber[migration.number - 1, default: []]
+                let previous = byNumber[previousNumber, default: []]
                 guard previous.count == 1 else {
                     throw MigrationFileError(file: migration.fileName, line: nil,
-                                             message: "has no '-- dependency:' lines and \(previous.count) migrations are numbered \(fourDigits(migration.number - 1)) (\(previous.map(\.name).joined(separator: ", "))): add a '-- dependency: \(app).<name>' line for its parent")
+                                             message: "has no '-- dependency:' lines and \(previous.count) migrations are numbered \(fourDigits(migration.number - 1)) (\(previous.map(\.name).joined(separator: ", "))): add a '-- dependency: \(migration.app).<name>' line for its parent")
                 }
                 graph.addDependency(migration.key, on: previous[0].key)
             }
@@ -363,19 +409,26 @@ public enum MigrationLoader {
         }
         try graph.validate()
         let byKey = Dictionary(uniqueKeysWithValues: sorted.map { ($0.key, $0) })
-        let loaded = LoadedMigrations(app: app, graph: graph, byKey: byKey, ordered: graph.fullPlan().compactMap { byKey[$0] })
+        var loaded = LoadedMigrations(app: app, graph: graph, byKey: byKey, ordered: graph.fullPlan().compactMap { byKey[$0] })
+        loaded.apps = [app].filter { !$0.isEmpty } + Set(sorted.map(\.app)).subtracting([app]).sorted()
         // Each migration's operations against the state its ancestors make: the running state of
-        // the full plan while every earlier migration is an ancestor (a line of history), else
-        // replayed for it alone (a branch, whose sibling branch is not its ancestor).
-        var running: ProjectState? = ProjectState(appLabel: app)
+        // the full plan while every earlier migration is an ancestor (a line of history, one
+        // app), else replayed for it alone (a branch, whose sibling branch is not its ancestor).
+        var running: ProjectState? = loaded.apps.count <= 1 ? ProjectState(appLabel: app) : nil
         for (index, migration) in loaded.ordered.enumerated() {
             let before = try graph.forwardsPlan(migration.key).dropLast()
             let linear = before.count == index
-            var state = try linear && running != nil ? running! : loaded.state(applying: Set(before))
+            var state = try linear && running != nil ? running! : loaded.state(applying: Set(before), app: migration.app)
             try replay(migration, onto: &state)
-            running = linear ? state : nil
+            running = linear && running != nil ? state : nil
         }
         return loaded
+    }
+
+    /// A migration number within its app.
+    struct AppNumber: Hashable {
+        var app: String
+        var number: Int
     }
 
     /// The state after replaying every migration's operations, from nothing.

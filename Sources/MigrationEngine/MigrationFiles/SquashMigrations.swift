@@ -15,11 +15,11 @@ public enum SquashMigrations {
     /// Hand-written SQL (a migration with no operations but SQL) cannot be rebuilt from
     /// operations, so a range that holds one is refused, as are squashed migrations themselves.
     @discardableResult
-    public static func squash(directory: URL, app: String, end: String, start: String? = nil, squashedName: String? = nil,
+    public static func squash(directory: URL, others: [URL] = [], app: String, end: String, start: String? = nil, squashedName: String? = nil,
                               optimize: Bool = true, proceed: () -> Bool = { true }, output: (String) -> Void) throws -> String? {
-        let loaded = try MigrationLoader.loadGraph(directory: directory)
+        let loaded = try MigrationLoader.loadGraph(directories: [directory] + others)
         if let conflict = loaded.conflictError() { throw conflict }
-        let label = try Migrator.appLabel(loaded.ordered, app)
+        let label = try Migrator.appLabel(loaded, app)
         guard let last = try Executor.resolve(.named(end), in: loaded, app: label) else { return "" }
         var keys = try loaded.graph.forwardsPlan(last.key).filter { $0.app == label }
         if let start {
@@ -70,14 +70,16 @@ public enum SquashMigrations {
         if FileManager.default.fileExists(atPath: file.path) {
             throw MakeMigrationsError(description: "Migration \(name) already exists. Use a different name.")
         }
-        let before = try loaded.state(applying: Set(try loaded.graph.forwardsPlan(keys[0]).dropLast()))
+        let before = try loaded.state(applying: Set(try loaded.graph.forwardsPlan(keys[0]).dropLast()), app: label)
         let text = try MigrationFile.render(app: label, name: name, dependencies: dependencies, replaces: keys,
                                             operations: optimized, state: before,
                                             emptyNote: "Squashed: nothing to do in the database.")
         // The squashed state must be the state the originals make.
         var after = before
         for operation in optimized { try operation.stateForwards(&after) }
-        guard after == (try loaded.state(applying: Set(try loaded.graph.forwardsPlan(last.key)))) else {
+        var originals = try loaded.state(applying: Set(try loaded.graph.forwardsPlan(last.key)), app: label)
+        originals.related = after.related
+        guard after == originals else {
             throw MakeMigrationsError(description: "internal error: the optimised operations do not give the state of \(last.name)")
         }
         try MakeMigrations.write(text, to: file, in: directory)
@@ -95,10 +97,10 @@ public enum SquashMigrations {
     /// file changes, so this is for a migration not applied anywhere yet (`migrate` refuses an
     /// applied file that changed).
     @discardableResult
-    public static func optimizeMigration(directory: URL, app: String, name: String, check: Bool = false,
+    public static func optimizeMigration(directory: URL, others: [URL] = [], app: String, name: String, check: Bool = false,
                                          output: (String) -> Void) throws -> Bool {
-        let loaded = try MigrationLoader.loadGraph(directory: directory)
-        let label = try Migrator.appLabel(loaded.ordered, app)
+        let loaded = try MigrationLoader.loadGraph(directories: [directory] + others)
+        let label = try Migrator.appLabel(loaded, app)
         guard let migration = try Executor.resolve(.named(name), in: loaded, app: label) else { return false }
         let optimized = MigrationOptimizer.optimize(migration.operations)
         if optimized.count == migration.operations.count {
@@ -107,7 +109,7 @@ public enum SquashMigrations {
         }
         output("Optimizing from \(migration.operations.count) operations to \(optimized.count) operations.")
         if check { return true }
-        let before = try loaded.state(applying: Set(try loaded.graph.forwardsPlan(migration.key).dropLast()))
+        let before = try loaded.state(applying: Set(try loaded.graph.forwardsPlan(migration.key).dropLast()), app: label)
         let file = directory.appendingPathComponent(migration.fileName)
         let dependencies = migration.dependencies ?? loaded.graph.parents(migration.key)
         let rendered = try MigrationFile.render(app: label, name: migration.name, dependencies: dependencies, replaces: migration.replaces,

@@ -54,7 +54,7 @@ public enum SQLWriter {
     static func foreignKeyClause(_ fk: TableLayout.ForeignKeyConstraint, in table: TableLayout.Table, layout: TableLayout) -> String {
         let column = table.column(fk.column)?.name ?? fk.column
         let target = layout.tables[fk.target]
-        let targetTable = target?.name ?? fk.target.model
+        let targetTable = target?.name ?? (fk.targetTable.isEmpty ? fk.target.model : fk.targetTable)
         let targetColumn = target?.column(fk.targetColumn)?.name ?? fk.targetColumn
         return "CONSTRAINT \(quote(fk.name)) FOREIGN KEY (\(quote(column))) REFERENCES \(quote(targetTable)) (\(quote(targetColumn))) ON DELETE \(fk.onDelete.rawValue)"
     }

@@ -48,6 +48,8 @@ struct TableLayout: Equatable {
         var name: String
         var column: String
         var target: TableID
+        /// The target's table name, for a target outside the layout (another app's model).
+        var targetTable: String = ""
         var targetColumn: String
         var onDelete: OnDelete
     }
@@ -87,7 +89,7 @@ struct TableLayout: Equatable {
                     foreignKeys.append(ForeignKeyConstraint(
                         id: "fk:\(field.name)",
                         name: Names.indexName(table, [field.column], suffix: "_fk_\(targetTable)_\(targetKey.column)"),
-                        column: field.name, target: TableID(model: target.key, joinField: nil),
+                        column: field.name, target: TableID(model: target.key, joinField: nil), targetTable: targetTable,
                         targetColumn: targetKey.name, onDelete: onDelete))
                 case nil:
                     guard let type = field.kind.type.columnType else { continue }

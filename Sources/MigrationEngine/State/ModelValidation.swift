@@ -12,9 +12,10 @@ public enum ModelValidation {
 
     /// Checks declarations and returns their state, or throws every problem found, each named
     /// `<app>.<Model>.<field>: ...`.
-    public static func state(appLabel: String, models: [Model]) throws -> ProjectState {
+    /// `related` holds the other apps' models that relations may name (`catalog.Book`).
+    public static func state(appLabel: String, models: [Model], related: [String: ModelState] = [:]) throws -> ProjectState {
         var states = models.map { $0.state(appLabel: appLabel) }
-        let problems = validate(appLabel: appLabel, models: states)
+        let problems = validate(appLabel: appLabel, models: states, related: related)
         // Relations name their target as it is declared, whatever case the declaration used.
         let names = Dictionary(states.map { ($0.key, $0.name) }, uniquingKeysWith: { first, _ in first })
         for i in states.indices {
@@ -26,15 +27,18 @@ public enum ModelValidation {
             }
         }
         guard problems.isEmpty else { throw ModelValidationError(problems: problems) }
-        return ProjectState(appLabel: appLabel, models: states)
+        var state = ProjectState(appLabel: appLabel, models: states)
+        state.related = related
+        return state
     }
 
     /// Every problem in a set of model states (also used on states replayed from files).
-    public static func validate(appLabel: String, models: [ModelState]) -> [String] {
+    public static func validate(appLabel: String, models: [ModelState], related: [String: ModelState] = [:]) -> [String] {
         var problems: [String] = []
         if !SQLWriter.isPlainIdentifier(appLabel) { problems.append("app label '\(appLabel)' is not a plain identifier") }
         var seenModels = Set<String>()
-        let state = ProjectState(appLabel: appLabel, models: models)
+        var state = ProjectState(appLabel: appLabel, models: models)
+        state.related = related
         var tables: [String: String] = [:]
         for model in models {
             let where_ = "\(appLabel).\(model.name)"

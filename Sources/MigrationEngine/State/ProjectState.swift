@@ -7,14 +7,38 @@ public struct ProjectState: Equatable, Sendable {
     public var appLabel: String
     /// The models, keyed by their lowercased name (Django's model key).
     public var models: [String: ModelState]
+    /// Other apps' models that this app's relations may point at (`catalog.Book`), keyed by
+    /// `<app>.<model>` lowercased, each named so and with its table set: their tables are
+    /// another app's, never created, changed or dropped by this app's migrations.
+    public var related: [String: ModelState] = [:]
 
     public init(appLabel: String, models: [ModelState] = []) {
         self.appLabel = appLabel
         self.models = Dictionary(models.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    /// The model with this name, whatever its case.
-    public func model(_ name: String) -> ModelState? { models[name.lowercased()] }
+    /// The model with this name, whatever its case; `<app>.<Model>` names another app's model
+    /// (or this app's own).
+    public func model(_ name: String) -> ModelState? {
+        let key = name.lowercased()
+        guard let dot = key.firstIndex(of: ".") else { return models[key] }
+        if key[..<dot] == appLabel.lowercased() { return models[String(key[key.index(after: dot)...])] }
+        return related[key]
+    }
+
+    /// This state with `others`' models as the targets its relations may name across apps.
+    public func relating(to others: [ProjectState]) -> ProjectState {
+        var state = self
+        for other in others where other.appLabel != appLabel {
+            for model in other.models.values {
+                var copy = model
+                copy.table = other.tableName(of: model)
+                copy.name = "\(other.appLabel).\(model.name)"
+                state.related[copy.key] = copy
+            }
+        }
+        return state
+    }
 
     /// The models in a stable order (by key).
     public var sortedModels: [ModelState] { models.sorted { $0.key < $1.key }.map(\.value) }

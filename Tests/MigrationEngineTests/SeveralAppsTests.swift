@@ -1,0 +1,100 @@
+import Database
+import Foundation
+@testable import MigrationEngine
+import Testing
+import TestSupport
+
+/// A project of two apps, `catalog` and `loans`, whose Loan has a foreign key to catalog's
+/// Book: the dependency written into loans' migration, the one graph over both folders, and
+/// (against a real PostgreSQL) both apps applied in order and unapplied in reverse.
+@Suite struct SeveralAppsTests {
+    static let book = Model("Book") {
+        AutoField("id", primaryKey: true)
+        CharField("title", maxLength: 200)
+    }
+
+    static func loan(dueDate: Bool = false) -> Model {
+        Model("Loan") {
+            AutoField("id", primaryKey: true)
+            ForeignKey("book", to: "catalog.Book", onDelete: .cascade)
+            if dueDate { DateTimeField("due", null: true) }
+        }
+    }
+
+    /// Two apps, each with its folder, under one temporary folder.
+    static func project(loanDueDate: Bool = false) -> (root: URL, catalog: MigrationApp, loans: MigrationApp) {
+        let root = Fixtures.temporaryDirectory()
+        return (root,
+                MigrationApp(label: "catalog", models: [book], migrationsDirectory: root.appendingPathComponent("catalog")),
+                MigrationApp(label: "loans", models: [loan(dueDate: loanDueDate)], migrationsDirectory: root.appendingPathComponent("loans")))
+    }
+
+    static func history(_ url: String) throws -> [String] {
+        try TestDatabase.query(url, "SELECT app || '.' || name FROM django_migrations ORDER BY id").map { $0[0]! }
+    }
+
+    @Test func aForeignKeyToAnotherAppDependsOnItsLatestMigration() throws {
+        let (root, catalog, loans) = Self.project()
+        defer { Fixtures.remove(root) }
+        let apps = [catalog, loans]
+        try MakeMigrations.run(app: catalog, among: apps, output: { _ in })
+        let outcome = try MakeMigrations.run(app: loans, among: apps, output: { _ in })
+        guard case .migration(let fileName, let text, _) = outcome else { Issue.record("no migration for loans"); return }
+        #expect(fileName == "0001_initial.sql")
+        #expect(text.contains("-- app: loans\n-- migration: 0001_initial\n-- dependency: catalog.0001_initial\n"))
+        #expect(text.contains(#"REFERENCES "catalog_book" ("id") ON DELETE CASCADE"#))
+        #expect(!text.contains(#"CREATE TABLE "catalog_book""#), "loans never creates catalog's table")
+        // Loaded alone, loans' folder names a dependency that is not there: refused as missing.
+        #expect(throws: MigrationGraphError(description: "Migration loans.0001_initial dependencies reference nonexistent parent node ('catalog', '0001_initial')")) {
+            try MigrationLoader.loadGraph(directory: loans.migrationsDirectory)
+        }
+        // Loaded together, one graph: catalog's first, then loans'.
+        let loaded = try MigrationLoader.loadGraph(directories: [catalog.migrationsDirectory, loans.migrationsDirectory])
+        #expect(loaded.ordered.map(\.key.description) == ["catalog.0001_initial", "loans.0001_initial"])
+        #expect(loaded.apps == ["catalog", "loans"])
+        #expect(try MakeMigrations.pendingOperations(appLabel: "loans", models: loans.models, directory: loans.migrationsDirectory,
+                                                      others: [catalog.migrationsDirectory]).isEmpty)
+        // A later change in loans alone depends on loans' own parent only.
+        let later = MigrationApp(label: "loans", models: [Self.loan(dueDate: true)], migrationsDirectory: loans.migrationsDirectory)
+        guard case .migration(_, let second, _) = try MakeMigrations.run(app: later, among: [catalog, later], output: { _ in }) else {
+            Issue.record("no second migration for loans"); return
+        }
+        #expect(second.contains("-- dependency: loans.0001_initial\n--\n"))
+    }
+
+    @Test func aModelOfAnAppNotMigratedYetIsRefused() throws {
+        let (root, catalog, loans) = Self.project()
+        defer { Fixtures.remove(root) }
+        #expect(throws: ModelValidationError.self) { try MakeMigrations.run(app: loans, among: [catalog, loans], output: { _ in }) }
+    }
+
+    @Test func bothAppsApplyInOrderAndUnapplyInReverse() async throws {
+        let (root, catalog, loans) = Self.project()
+        defer { Fixtures.remove(root) }
+        try MakeMigrations.run(app: catalog, among: [catalog, loans], output: { _ in })
+        try MakeMigrations.run(app: loans, among: [catalog, loans], output: { _ in })
+        try await TestDatabase.withFreshDatabase { (url: String) async throws -> Void in
+            let (first, others) = (catalog.migrationsDirectory, [loans.migrationsDirectory])
+            let lines = Lines()
+            try Migrator.migrate(connectionString: url, directory: first, others: others, to: .latest, output: lines.append)
+            #expect(lines.all.contains("  Apply all migrations: catalog, loans"))
+            #expect(lines.all.suffix(2) == ["  Applying catalog.0001_initial... OK", "  Applying loans.0001_initial... OK"])
+            #expect(try Self.history(url) == ["catalog.0001_initial", "loans.0001_initial"])
+            #expect(try SquashIntegrationTests.columns(url, "loans_loan") == ["book_id", "id"])
+            try TestDatabase.run(url, "INSERT INTO catalog_book (title) VALUES ('Dune')")
+            try TestDatabase.run(url, "INSERT INTO loans_loan (book_id) SELECT id FROM catalog_book")
+            #expect(throws: (any Error).self) { try TestDatabase.run(url, "INSERT INTO loans_loan (book_id) VALUES (999)") }
+            #expect(try Migrator.pendingSteps(connectionString: url, directory: first, others: others).isEmpty)
+            // Unapplying catalog unapplies loans, which depends on it, first.
+            let back = Lines()
+            try Migrator.migrate(connectionString: url, directory: first, others: others, to: .zero, app: "catalog", output: back.append)
+            #expect(back.all.suffix(2) == ["  Unapplying loans.0001_initial... OK", "  Unapplying catalog.0001_initial... OK"])
+            #expect(try Self.history(url) == [])
+            #expect(try SquashIntegrationTests.columns(url, "loans_loan") == [])
+            // loans alone: catalog's migration comes first, as loans depends on it.
+            try Migrator.migrate(connectionString: url, directory: first, others: others, to: .latest, app: "loans")
+            #expect(try Self.history(url) == ["catalog.0001_initial", "loans.0001_initial"])
+            #expect(try Migrator.sql(directory: first, others: others, migration: "0001", app: "loans").contains(#"REFERENCES "catalog_book""#))
+        }
+    }
+}
