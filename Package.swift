@@ -6,7 +6,8 @@
 //   Database        connections, typed values and rows, errors, the pool, the retry wrapper
 //   MigrationEngine model declarations, state, diff, SQL writer, loader, recorder, executor
 //   BankApp         the bank's models, its queries and the HTTP API
-//   manage          the command line: makemigrations, migrate, runserver, ...
+//   ManageCommands  the command line of a project's apps: makemigrations, migrate, ... (a library)
+//   manage          the bank's command line: ManageCommands over its app, and runserver
 import PackageDescription
 
 let package = Package(
@@ -14,8 +15,12 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "manage", targets: ["manage"]),
-        // For the micro-benchmarks in Benchmarks/ (a package of its own that depends on this one).
+        // The framework, for a Swift service that is not the bank (Examples/Library is one): the
+        // database layer (also used by the micro-benchmarks in Benchmarks/), the migrations, and
+        // `manage` assembled from a list of apps.
         .library(name: "Database", targets: ["Database"]),
+        .library(name: "MigrationEngine", targets: ["MigrationEngine"]),
+        .library(name: "ManageCommands", targets: ["ManageCommands"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -76,11 +81,21 @@ let package = Package(
             // the executable.
             resources: [.embedInCode("OpenAPI/openapi.json")]
         ),
+        .target(
+            name: "ManageCommands",
+            dependencies: [
+                "Database",
+                "MigrationEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "manage",
             dependencies: [
                 "Database",
                 "MigrationEngine",
+                "ManageCommands",
                 "BankApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

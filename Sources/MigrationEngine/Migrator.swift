@@ -29,15 +29,16 @@ public enum Migrator {
     }
 
     /// The names of the migrations in `directory` not applied to the database, in order.
-    public static func unappliedMigrations(connectionString: String, directory: URL) throws -> [String] {
-        let loaded = try MigrationLoader.loadGraph(directory: directory)
+    public static func unappliedMigrations(connectionString: String, directory: URL, others: [URL] = []) throws -> [String] {
+        let loaded = try MigrationLoader.loadGraph(directories: [directory] + others)
         guard !loaded.ordered.isEmpty else { return [] }
         let connection = try Connection(connectionString: connectionString)
         defer { connection.close() }
-        let rows = Set(try Recorder(connection: connection).applied(app: loaded.app).map { MigrationKey(app: $0.app, name: $0.name) })
+        let rows = Set(try appliedRows(Recorder(connection: connection), loaded, loaded.app).map { MigrationKey(app: $0.app, name: $0.name) })
         let current = try loaded.withHistory(rows)
         let applied = current.effectivelyApplied(rows)
-        return current.ordered.filter { !applied.contains($0.key) }.map(\.name)
+        // One app's names alone, as they always were; several apps' as app.name.
+        return current.ordered.filter { !applied.contains($0.key) }.map { loaded.apps.count > 1 ? $0.key.description : $0.name }
     }
 
     /// `migrate --check`: the steps `migrate` would run toward `target` (empty when there is
@@ -221,25 +222,24 @@ public enum Migrator {
     /// With no `app`, every app in the history too (Django's `auth`, `contenttypes`, ... when the
     /// Python app shares the database), sorted by label as Django lists them; their rows are shown
     /// as applied, and never judged against this project's files.
-    public static func showMigrations(connectionString: String, directory: URL, app: String? = nil) throws -> [String] {
-        let loaded = try MigrationLoader.loadGraph(directory: directory)
-        let migrations = loaded.ordered
+    public static func showMigrations(connectionString: String, directory: URL, others: [URL] = [], app: String? = nil) throws -> [String] {
+        let loaded = try MigrationLoader.loadGraph(directories: [directory] + others)
         let connection = try Connection(connectionString: connectionString)
         defer { connection.close() }
         let recorder = Recorder(connection: connection)
-        let ours = migrations.first?.app
-        if let app, app != ours {
+        let ours = Set(loaded.apps)
+        if let app, !ours.contains(app) {
             // Another app's history (Django's own apps), read-only.
-            guard let rows = try recorder.appliedByApp()[app] else { _ = try appLabel(migrations, app); return [] }
+            guard let rows = try recorder.appliedByApp()[app] else { _ = try appLabel(loaded, app); return [] }
             return [app] + rows.map { " [X] \($0.name)" }
         }
         if app == nil {
             var byApp = try recorder.appliedByApp()
-            if let ours { byApp[ours] = nil }
-            let labels = (Array(byApp.keys) + (ours.map { [$0] } ?? [])).sorted()
+            for label in ours { byApp[label] = nil }
+            let labels = (Array(byApp.keys) + Array(ours)).sorted()
             return try labels.flatMap { label in
-                label == ours ? try showMigrations(loaded, app: label, connection: connection)
-                              : [label] + (byApp[label] ?? []).map { " [X] \($0.name)" }
+                ours.contains(label) ? try showMigrations(loaded, app: label, connection: connection)
+                                     : [label] + (byApp[label] ?? []).map { " [X] \($0.name)" }
             }
         }
         return try showMigrations(loaded, app: app, connection: connection)
@@ -270,11 +270,11 @@ public enum Migrator {
     /// `migrations` are in the graph's order: each leaf's history from its root, each migration
     /// once (Django's `show_list`), the branches of a conflict one after the other.
     static func showMigrations(_ loaded: LoadedMigrations, app: String?, connection: Connection) throws -> [String] {
-        let label = try appLabel(loaded.ordered, app)
+        let label = try appLabel(loaded, app)
         let applied = try Recorder(connection: connection).applied(app: label)
         let rows = Set(applied.map { MigrationKey(app: $0.app, name: $0.name) })
         let current = try loaded.withHistory(rows)
-        let migrations = current.ordered
+        let migrations = current.ordered.filter { $0.app == label }
         let names = Set(current.effectivelyApplied(rows).map(\.name))
         let replaced = Set(current.squashed.flatMap(\.replaces).map(\.name))
         let progress = try MigrationLock.recordedProgress(connection)
@@ -319,19 +319,21 @@ public enum Migrator {
 
     /// The differences between the live schema and the applied migrations, each with the
     /// statement that removes it where one safely can.
-    public static func schemaDifferences(connectionString: String, directory: URL) throws -> [SchemaDifference] {
+    public static func schemaDifferences(connectionString: String, directory: URL, others: [URL] = []) throws -> [SchemaDifference] {
         let connection = try Connection(connectionString: connectionString)
         defer { connection.close() }
-        return try schemaDifferences(connection, directory: directory)
+        return try schemaDifferences(connection, directory: directory, others: others)
     }
 
-    static func schemaDifferences(_ connection: Connection, directory: URL) throws -> [SchemaDifference] {
-        let loaded = try MigrationLoader.loadGraph(directory: directory)
+    /// Each app's tables against the state its applied migrations describe.
+    static func schemaDifferences(_ connection: Connection, directory: URL, others: [URL] = []) throws -> [SchemaDifference] {
+        let loaded = try MigrationLoader.loadGraph(directories: [directory] + others)
         guard let label = loaded.ordered.first?.app else { return [] }
-        let applied = try Recorder(connection: connection).applied(app: label)
+        let applied = try appliedRows(Recorder(connection: connection), loaded, label)
         let (current, keys) = try Executor.verify(history: loaded, applied: applied, directory: directory)
-        let state = try current.state(applying: keys)
-        return try SchemaInspector.drift(connection, expected: state)
+        return try (loaded.apps.count > 1 ? loaded.apps : [label]).flatMap { app in
+            try SchemaInspector.drift(connection, expected: try current.state(applying: keys, app: app))
+        }
     }
 
     /// `sqlalign`: the SQL that brings the live schema in line with the applied migrations where
@@ -339,10 +341,10 @@ public enum Migrator {
     /// a script for psql; what it cannot mend is listed in comments. On PostgreSQL the script is
     /// one transaction; on CockroachDB, where schema changes in an explicit transaction are not
     /// atomic, each statement runs on its own.
-    public static func alignmentSQL(connectionString: String, directory: URL) throws -> String {
+    public static func alignmentSQL(connectionString: String, directory: URL, others: [URL] = []) throws -> String {
         let connection = try Connection(connectionString: connectionString)
         defer { connection.close() }
-        let differences = try schemaDifferences(connection, directory: directory)
+        let differences = try schemaDifferences(connection, directory: directory, others: others)
         return alignmentScript(differences, transactional: try connection.serverKind() != .cockroachDB)
     }
 

@@ -1,5 +1,7 @@
 import ArgumentParser
 import BankApp
+import Database
+import ManageCommands
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

@@ -1,5 +1,4 @@
 import ArgumentParser
-import BankApp
 import Database
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -14,14 +13,36 @@ import Glibc
 import Darwin
 #endif
 
-/// Where the migration files are: `--migrations-dir`, else `MIGRATIONS_DIR`, else `./Migrations`.
-struct MigrationsDirectoryOption: ParsableArguments {
-    @Option(name: .customLong("migrations-dir"), help: "The migrations folder (default: $MIGRATIONS_DIR or ./Migrations).")
+/// Where the migration files are: each app's folder, the first app's (the default app's) being
+/// `--migrations-dir` or else `MIGRATIONS_DIR` when given (the bank's `./Migrations` otherwise).
+public struct MigrationsDirectoryOption: ParsableArguments {
+    @Option(name: .customLong("migrations-dir"), help: "The first app's migrations folder (default: $MIGRATIONS_DIR, else the app's own, ./Migrations for the bank).")
     var path: String?
 
-    var url: URL {
-        let path = self.path ?? ProcessInfo.processInfo.environment["MIGRATIONS_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "Migrations"
-        return URL(fileURLWithPath: path)
+    public init() {}
+
+    /// The first app's folder.
+    public var url: URL { apps[0].migrationsDirectory }
+
+    /// The project's apps, the first with its folder as given.
+    var apps: [MigrationApp] {
+        var apps = ManageProject.current.apps
+        if let path = self.path ?? ProcessInfo.processInfo.environment["MIGRATIONS_DIR"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            apps[0].migrationsDirectory = URL(fileURLWithPath: path)
+        }
+        return apps
+    }
+
+    /// The other apps' folders, loaded with the first's so that dependencies across apps resolve.
+    var others: [URL] { apps.dropFirst().map(\.migrationsDirectory) }
+
+    /// The folder of the app with this label (the first app's when nil).
+    func url(of label: String?) -> URL { apps.first { $0.label == label }?.migrationsDirectory ?? url }
+
+    /// The folders of every app but `label`'s.
+    func others(than label: String?) -> [URL] {
+        let own = url(of: label)
+        return apps.map(\.migrationsDirectory).filter { $0 != own }
     }
 }
 
@@ -32,10 +53,12 @@ func commandFailure(_ error: Error) -> ExitCode {
     return ExitCode(1)
 }
 
-/// Checks that the app labels named on the command line are the bank's.
+/// Checks that the app labels named on the command line are the project's.
 func checkAppLabels(_ labels: [String]) throws {
-    for label in labels where label != BankModels.appLabel {
-        throw ValidationError("App '\(label)' could not be found. Is it in INSTALLED_APPS? (The only app is '\(BankModels.appLabel)'.)")
+    let apps = ManageProject.current.apps.map(\.label)
+    for label in labels where !apps.contains(label) {
+        let known = apps.count == 1 ? "The only app is '\(apps[0])'." : "The apps are \(apps.map { "'\($0)'" }.joined(separator: ", "))."
+        throw ValidationError("App '\(label)' could not be found. Is it in INSTALLED_APPS? (\(known))")
     }
 }
 
@@ -46,7 +69,7 @@ struct MakeMigrationsCommand: ParsableCommand {
         discussion: "Needs no database: the current state comes from replaying the files in the migrations folder."
     )
 
-    @Argument(help: "App labels (only 'myproject').") var appLabels: [String] = []
+    @Argument(help: "App labels (default: every app, in the order the project declares them).") var appLabels: [String] = []
     @OptionGroup var directory: MigrationsDirectoryOption
     @Option(name: [.short, .customLong("name")], help: "The migration's name, after its number.") var name: String?
     @Flag(help: "Create an empty migration to write by hand.") var empty = false
@@ -65,11 +88,22 @@ struct MakeMigrationsCommand: ParsableCommand {
         do {
             let fallback: Questioner = noInput || isatty(0) == 0 ? NonInteractiveQuestioner() : InteractiveQuestioner()
             let questioner = ScriptedQuestioner(renames: renames, defaults: try ScriptedQuestioner.parseDefaults(defaults), fallback: fallback)
-            let outcome = try MakeMigrations.run(
-                appLabel: BankModels.appLabel, models: BankModels.all, directory: directory.url,
-                options: .init(name: name, empty: empty, dryRun: dryRun, check: check, verbosity: verbosity, merge: merge),
-                questioner: questioner)
-            if check && outcome.hasChanges { throw ExitCode(1) }
+            let apps = directory.apps
+            let chosen = appLabels.isEmpty ? apps : apps.filter { appLabels.contains($0.label) }
+            let nothing: Set<String> = ["No changes detected", "No conflicts detected to merge."]
+            var changes = false, quiet: [String] = []
+            // Each app in turn, reading the files the ones before it wrote: a relation to an app
+            // declared earlier depends on the migration just written for it. Each app's "nothing
+            // to do" is said once, for all of them, as Django says it.
+            for app in chosen {
+                let outcome = try MakeMigrations.run(
+                    app: app, among: apps,
+                    options: .init(name: name, empty: empty, dryRun: dryRun, check: check, verbosity: verbosity, merge: merge),
+                    questioner: questioner, output: { line in nothing.contains(line) ? quiet.append(line) : writeLine(line) })
+                changes = changes || outcome.hasChanges
+            }
+            if !changes, let line = quiet.first { writeLine(line) }
+            if check && changes { throw ExitCode(1) }
         } catch let exit as ExitCode {
             throw exit
         } catch {
@@ -98,17 +132,23 @@ func writeLine(_ line: String) {
 
 /// The log format and level of `manage` commands other than runserver: LOG_FORMAT (text or json)
 /// and LOG_LEVEL, as the server reads them. Warnings and errors go to standard error as log lines.
-func bootstrapCommandLogging() throws -> LogFormat {
+func bootstrapCommandLogging() throws -> ManageLogFormat {
     let environment = ProcessInfo.processInfo.environment
-    let format = try environment["LOG_FORMAT"].map { try ServerSettings.logFormat($0) } ?? .text
+    let format = try environment["LOG_FORMAT"].map { text in
+        guard let format = ManageLogFormat(rawValue: text.trimmingSpaces().lowercased()) else {
+            throw ManageError(description: "LOG_FORMAT must be text or json, got '\(text)'")
+        }
+        return format
+    } ?? .text
     let level = environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
-    LoggingSystem.bootstrap { BankLogHandler(label: $0, format: format, level: level) }
+    let handler = ManageProject.current.logHandler
+    LoggingSystem.bootstrap { handler($0, format, level) }
     return format
 }
 
 /// `migrate`'s progress: Django's lines on standard output, and with LOG_FORMAT=json also one
 /// log object per line on standard error (step, time, duration), for log collectors.
-func migrationProgress(_ logger: Logger, format: LogFormat) -> (String) -> Void {
+func migrationProgress(_ logger: Logger, format: ManageLogFormat) -> (String) -> Void {
     let started = ContinuousClock.now
     return { line in
         writeLine(line)
@@ -128,7 +168,7 @@ struct MigrateCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The app label (only 'myproject').") var appLabel: String?
+    @Argument(help: "The app label (default: every app).") var appLabel: String?
     @Argument(help: "A migration name or unique prefix (0002), or 'zero'.") var migrationName: String?
     @OptionGroup var directory: MigrationsDirectoryOption
     @Flag(help: "Print the operations that would run; change nothing.") var plan = false
@@ -164,7 +204,7 @@ struct MigrateCommand: ParsableCommand {
         case "zero"?: .zero
         case let name?: .named(name)
         }
-        let format: LogFormat
+        let format: ManageLogFormat
         do {
             format = try bootstrapCommandLogging()
         } catch {
@@ -174,15 +214,16 @@ struct MigrateCommand: ParsableCommand {
         let output = migrationProgress(Logger(label: "manage.migrate"), format: format)
         do {
             if plan {
-                let steps = try Migrator.plan(connectionString: databaseURL, directory: directory.url, to: target, app: appLabel,
-                                              output: writeLine)
+                let steps = try Migrator.plan(connectionString: databaseURL, directory: directory.url, others: directory.others,
+                                              to: target, app: appLabel, output: writeLine)
                 if checkUnapplied && !steps.isEmpty { throw ExitCode(1) }
             } else if checkUnapplied {
                 // Django's --check: silent, the exit status says it.
-                let steps = try Migrator.pendingSteps(connectionString: databaseURL, directory: directory.url, to: target, app: appLabel)
+                let steps = try Migrator.pendingSteps(connectionString: databaseURL, directory: directory.url, others: directory.others,
+                                                      to: target, app: appLabel)
                 if !steps.isEmpty { throw ExitCode(1) }
             } else {
-                try Migrator.migrate(connectionString: databaseURL, directory: directory.url, to: target, app: appLabel,
+                try Migrator.migrate(connectionString: databaseURL, directory: directory.url, others: directory.others, to: target, app: appLabel,
                                      fake: fake, fakeInitial: fakeInitial, lockTimeout: .seconds(lockTimeout),
                                      lockLease: .seconds(leaseSeconds),
                                      strategy: mode.strategy, output: output)
@@ -217,12 +258,13 @@ struct ShowMigrationsCommand: ParsableCommand {
         try requireDatabase()
         do {
             if plan {
-                try Migrator.showPlan(connectionString: databaseURL, directory: directory.url, apps: appLabels, verbosity: verbosity)
+                try Migrator.showPlan(connectionString: databaseURL, directory: directory.url, others: directory.others, apps: appLabels,
+                                      verbosity: verbosity)
                     .forEach(writeLine)
                 return
             }
             for app in appLabels.isEmpty ? [nil] : appLabels.map(Optional.some) {
-                let lines = try Migrator.showMigrations(connectionString: databaseURL, directory: directory.url, app: app)
+                let lines = try Migrator.showMigrations(connectionString: databaseURL, directory: directory.url, others: directory.others, app: app)
                 if lines.isEmpty, let app {
                     throw ValidationError("App '\(app)' could not be found: it has no migrations here and none in the history.")
                 }
@@ -248,7 +290,7 @@ struct SquashMigrationsCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The app label ('myproject').") var appLabel: String
+    @Argument(help: "The app label ('myproject' for the bank).") var appLabel: String
     @Argument(help: "The first migration to squash (default: the app's first), then the last.") var names: [String]
     @OptionGroup var directory: MigrationsDirectoryOption
     @Flag(name: .customLong("no-optimize"), help: "Do not optimise the operations.") var noOptimize = false
@@ -264,7 +306,7 @@ struct SquashMigrationsCommand: ParsableCommand {
         let interactive = !noInput && isatty(0) != 0
         do {
             try SquashMigrations.squash(
-                directory: directory.url, app: appLabel, end: names[names.count - 1], start: names.count == 2 ? names[0] : nil,
+                directory: directory.url(of: appLabel), others: directory.others(than: appLabel), app: appLabel, end: names[names.count - 1], start: names.count == 2 ? names[0] : nil,
                 squashedName: squashedName, optimize: !noOptimize,
                 proceed: {
                     guard interactive else { return true }
@@ -284,7 +326,7 @@ struct OptimizeMigrationCommand: ParsableCommand {
         abstract: "Optimises one migration's operations and writes its file again (before it is applied anywhere). Needs no database."
     )
 
-    @Argument(help: "The app label ('myproject').") var appLabel: String
+    @Argument(help: "The app label ('myproject' for the bank).") var appLabel: String
     @Argument(help: "A migration name or unique prefix (0002).") var migrationName: String
     @OptionGroup var directory: MigrationsDirectoryOption
     @Flag(help: "Exit 1 when the migration can be optimised; write nothing.") var check = false
@@ -293,7 +335,8 @@ struct OptimizeMigrationCommand: ParsableCommand {
         try checkAppLabels([appLabel])
         let optimizable: Bool
         do {
-            optimizable = try SquashMigrations.optimizeMigration(directory: directory.url, app: appLabel, name: migrationName,
+            optimizable = try SquashMigrations.optimizeMigration(directory: directory.url(of: appLabel), others: directory.others(than: appLabel),
+                                                                 app: appLabel, name: migrationName,
                                                                  check: check, output: writeLine)
         } catch {
             throw commandFailure(error)
@@ -308,7 +351,7 @@ struct SQLMigrateCommand: ParsableCommand {
         abstract: "Prints the SQL of a migration (its down part with --backwards). Needs no database."
     )
 
-    @Argument(help: "The app label ('myproject').") var appLabel: String
+    @Argument(help: "The app label ('myproject' for the bank).") var appLabel: String
     @Argument(help: "A migration name or unique prefix (0001).") var migrationName: String
     @OptionGroup var directory: MigrationsDirectoryOption
     @Flag(help: "Print the SQL that unapplies the migration.") var backwards = false
@@ -316,7 +359,8 @@ struct SQLMigrateCommand: ParsableCommand {
     func run() throws {
         try checkAppLabels([appLabel])
         do {
-            writeLine(try Migrator.sql(directory: directory.url, migration: migrationName, app: appLabel, backwards: backwards))
+            writeLine(try Migrator.sql(directory: directory.url, others: directory.others, migration: migrationName, app: appLabel,
+                                       backwards: backwards))
         } catch {
             throw commandFailure(error)
         }
@@ -340,13 +384,16 @@ struct CheckCommand: ParsableCommand {
         var problems: [String] = []
         if !skipDatabase { try requireDatabase() }
         do {
-            let pending = try MakeMigrations.pendingOperations(appLabel: BankModels.appLabel, models: BankModels.all, directory: directory.url)
-            if !pending.isEmpty {
-                problems.append("Your models in app '\(BankModels.appLabel)' have changes that are not yet reflected in a migration (run 'manage makemigrations'):")
-                problems += pending.map { "  - \($0.description)" }
+            for app in directory.apps {
+                let pending = try MakeMigrations.pendingOperations(appLabel: app.label, models: app.models, directory: app.migrationsDirectory,
+                                                                   others: directory.others(than: app.label))
+                if !pending.isEmpty {
+                    problems.append("Your models in app '\(app.label)' have changes that are not yet reflected in a migration (run 'manage makemigrations'):")
+                    problems += pending.map { "  - \($0.description)" }
+                }
             }
             if !skipDatabase {
-                let drift = try Migrator.schemaDifferences(connectionString: databaseURL, directory: directory.url)
+                let drift = try Migrator.schemaDifferences(connectionString: databaseURL, directory: directory.url, others: directory.others)
                 if !drift.isEmpty {
                     problems.append("The database schema differs from what the applied migrations describe:")
                     problems += drift.map { "  - \($0.description)" }
@@ -354,7 +401,7 @@ struct CheckCommand: ParsableCommand {
                         problems.append("'manage sqlalign' prints the SQL that brings the database in line (review it, then run it with psql).")
                     }
                 }
-                let unapplied = try Migrator.unappliedMigrations(connectionString: databaseURL, directory: directory.url)
+                let unapplied = try Migrator.unappliedMigrations(connectionString: databaseURL, directory: directory.url, others: directory.others)
                 if !unapplied.isEmpty {
                     writeLine("Note: \(unapplied.count) unapplied migration(s): \(unapplied.joined(separator: ", ")). Run 'manage migrate' to apply them.")
                 }
@@ -389,7 +436,7 @@ struct SQLAlignCommand: ParsableCommand {
     func run() throws {
         try requireDatabase()
         do {
-            writeLine(try Migrator.alignmentSQL(connectionString: databaseURL, directory: directory.url))
+            writeLine(try Migrator.alignmentSQL(connectionString: databaseURL, directory: directory.url, others: directory.others))
         } catch {
             throw commandFailure(error)
         }
@@ -426,7 +473,13 @@ struct LintCommand: ParsableCommand {
         }
         let result: (files: [String], findings: [LintFinding])
         do {
-            result = try MigrationLinter.lintDirectory(directory.url, only: migrations)
+            // Each app's folder; the first app's alone when its files are named.
+            let folders = migrations.isEmpty ? directory.apps.map(\.migrationsDirectory) : [directory.url]
+            result = try folders.reduce(into: (files: [String](), findings: [LintFinding]())) { result, folder in
+                let one = try MigrationLinter.lintDirectory(folder, only: migrations)
+                result.files += one.files
+                result.findings += one.findings
+            }
         } catch {
             throw commandFailure(error)
         }
@@ -436,4 +489,9 @@ struct LintCommand: ParsableCommand {
         writeLine("Linted \(result.files.count) migration(s): \(errors) error(s), \(warnings) warning(s).")
         if check && (errors > 0 || (strict && warnings > 0)) { throw ExitCode(1) }
     }
+}
+
+/// A refusal of the command line or the environment, printed as a CommandError line.
+struct ManageError: Error, CustomStringConvertible {
+    var description: String
 }
