@@ -54,6 +54,7 @@ public struct ManageProject: @unchecked Sendable {
     /// main actor, so the main thread can simply wait.
     public func main() {
         ManageProject.current = self
+        DataMigration.register(apps.flatMap(\.dataMigrations))
         let finished = DispatchSemaphore(value: 0)
         Task.detached {
             await Manage.main(nil)  // exits the process itself on errors, as ArgumentParser does

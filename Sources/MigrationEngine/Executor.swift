@@ -166,6 +166,18 @@ enum Executor {
     static func run(_ step: MigrationStep, on connection: Connection, lock: MigrationLock, strategy: ExecutionStrategy,
                     fake: Bool, hook: StatementHook = runStatementAsIs, output: (String) -> Void) throws {
         let migration = step.migration
+        if let data = try DataMigration.of(migration) {
+            // Its own transaction with its history row, retried as a whole; no DDL in it.
+            _ = try connection.transaction { c in
+                try lock.confirm(c)
+                if !fake {
+                    guard let body = step.backwards ? data.reverse : data.forward else { throw irreversible(migration, data) }
+                    try body(c)
+                }
+                try record(step, Recorder(connection: c))
+            }
+            return
+        }
         let sql = step.backwards ? migration.downSQL : migration.upSQL
         switch strategy {
         case .singleTransaction:
@@ -214,6 +226,20 @@ enum Executor {
                 try record(step, Recorder(connection: c))
                 try lock.setProgress(c, nil)
             }
+        }
+    }
+
+    /// Moving back past a data migration that has no reverse.
+    static func irreversible(_ migration: Migration, _ data: DataMigration) -> MigrationStateError {
+        MigrationStateError(description: "Migration \(migration.key) is irreversible: its data migration '\(data.name)' has no reverse, so it cannot be unapplied.")
+    }
+
+    /// Refuses, before anything runs, steps that unapply an irreversible data migration (or run
+    /// one that is not registered).
+    static func checkDataMigrations(_ steps: [MigrationStep], fake: Bool) throws {
+        for step in steps {
+            guard let data = try DataMigration.of(step.migration) else { continue }
+            if step.backwards && data.reverse == nil && !fake { throw irreversible(step.migration, data) }
         }
     }
 

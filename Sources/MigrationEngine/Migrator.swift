@@ -131,6 +131,7 @@ public enum Migrator {
         let applied = try appliedRows(recorder, loaded, label)
         let (current, keys) = try Executor.verify(history: loaded, applied: applied, directory: directory)
         let steps = try steps(current, applied: keys, target: target, app: app, label: label)
+        try Executor.checkDataMigrations(steps, fake: fake)
         // Decided before anything changes: a refusal leaves the database as it was.
         var fakedInitial = false
         if fakeInitial, let first = steps.first { fakedInitial = try isSoftApplied(first, of: current, on: connection) }
@@ -209,7 +210,11 @@ public enum Migrator {
         if steps.isEmpty { output("  No planned migration operations.") }
         for step in steps {
             output("\(step.migration.app).\(step.migration.name)")
-            if step.migration.operations.isEmpty { output("    Raw SQL operation") }
+            if let data = step.migration.dataMigration {
+                output("    Raw Swift operation (\(data))")
+            } else if step.migration.operations.isEmpty {
+                output("    Raw SQL operation")
+            }
             let operations = step.backwards ? step.migration.operations.reversed() : step.migration.operations
             for operation in operations { output("    \(step.backwards ? "Undo " : "")\(operation.description)") }
         }

@@ -11,11 +11,14 @@ public struct MigrationApp: Sendable {
     public var label: String
     public var models: [Model]
     public var migrationsDirectory: URL
+    /// The Swift data migrations its files name in `-- run:` lines.
+    public var dataMigrations: [DataMigration]
 
-    public init(label: String, models: [Model], migrationsDirectory: URL) {
+    public init(label: String, models: [Model], migrationsDirectory: URL, dataMigrations: [DataMigration] = []) {
         self.label = label
         self.models = models
         self.migrationsDirectory = migrationsDirectory
+        self.dataMigrations = dataMigrations
     }
 }
 

@@ -25,6 +25,9 @@ public struct Migration: Sendable, Equatable {
     public var dependencies: [MigrationKey]?
     /// The `-- replaces:` lines of a squashed migration: the migrations it stands for.
     public var replaces: [MigrationKey] = []
+    /// The `-- run:` line: the name of the Swift data migration (`DataMigration`) it runs; such
+    /// a migration holds no SQL.
+    public var dataMigration: String? = nil
     public var fileName: String { name + ".sql" }
     public var key: MigrationKey { MigrationKey(app: app, name: name) }
 }
@@ -73,6 +76,7 @@ public enum MigrationFile {
     static let appPrefix = "-- app: "
     static let dependencyPrefix = "-- dependency: "
     static let replacesPrefix = "-- replaces: "
+    static let runPrefix = "-- run: "
 
     /// The file text for a migration of `operations`, whose SQL is worked out from `state`, the
     /// state before it. With no operations, an empty migration to fill in by hand.
@@ -146,6 +150,7 @@ public enum MigrationFile {
         var app: String?
         var dependencies: [MigrationKey]?
         var replaces: [MigrationKey] = []
+        var dataMigration: String?
         var operations: [Operation] = []
         let decoder = JSONDecoder()
         for (index, trimmed) in trimmedLines[..<upLine].enumerated() {
@@ -159,6 +164,12 @@ public enum MigrationFile {
                     throw fail(index + 1, "unreadable dependency '\(text)': expected <app>.<NNNN_name>, such as myproject.0001_initial")
                 }
                 dependencies = (dependencies ?? []) + [key]
+            } else if trimmed.hasPrefix(runPrefix) {
+                let name = String(trimmed.dropFirst(runPrefix.count)).trimmingSpaces()
+                guard SQLWriter.isPlainIdentifier(name), dataMigration == nil else {
+                    throw fail(index + 1, "unreadable data migration '\(name)': expected one '\(runPrefix)<name>' line, the name letters, digits and underscores")
+                }
+                dataMigration = name
             } else if trimmed.hasPrefix(replacesPrefix) {
                 let text = String(trimmed.dropFirst(replacesPrefix.count)).trimmingSpaces()
                 guard let key = MigrationKey(text), SQLWriter.isPlainIdentifier(key.app), parseFileName(key.name + ".sql") != nil else {
@@ -187,12 +198,17 @@ public enum MigrationFile {
             throw fail(downLine + 2 + stray, "SQL after the down part's closing '*/': only comments may follow it")
         }
         let down = rest[(open + 1)..<close].joined(separator: "\n")
-        return Migration(number: number, name: name, app: app, operations: operations,
+        if dataMigration != nil, !operations.isEmpty || !SQLScript.statements(up).isEmpty || !SQLScript.statements(down).isEmpty {
+            throw fail(nil, "a data migration ('\(runPrefix)\(dataMigration!)') holds no operations and no SQL: schema changes go in a migration of their own")
+        }
+        var migration = Migration(number: number, name: name, app: app, operations: operations,
                          upSQL: up.trimmingSpacesAndNewlines(),
                          downSQL: down.trimmingSpacesAndNewlines(),
                          checksum: SHA256Hex.of(text),
                          // A squashed migration's dependencies are its lines, or none: never the previous number.
                          dependencies: dependencies ?? (replaces.isEmpty ? nil : []), replaces: replaces)
+        migration.dataMigration = dataMigration
+        return migration
     }
 
     /// `0001_initial.sql` → (1, "0001_initial").

@@ -35,6 +35,9 @@ public enum SquashMigrations {
         if let squashed = migrations.first(where: { !$0.replaces.isEmpty }) {
             throw MakeMigrationsError(description: "You cannot squash squashed migrations! Please transition it to a normal migration first: \(squashed.name)")
         }
+        if let data = migrations.first(where: { $0.dataMigration != nil }) {
+            throw MakeMigrationsError(description: "\(data.name) runs the Swift data migration '\(data.dataMigration!)', which cannot be optimised into a squashed migration: squash the migrations before it or after it.")
+        }
         if let raw = migrations.first(where: { $0.operations.isEmpty && !SQLScript.statements($0.upSQL).isEmpty }) {
             throw MakeMigrationsError(description: "\(raw.name) is hand-written SQL (it records no operations), which cannot be optimised into a squashed migration: squash the migrations before it or after it.")
         }
