@@ -85,11 +85,7 @@ struct RequestLogMiddleware: RouterMiddleware {
         context.routing = routing
         let route = routing.template
         let stats = context.stats
-        let logger = {
-            var logger = self.logger
-            logger[metadataKey: "request_id"] = .string(id)
-            return logger
-        }()
+        let requestLogger = self.logger
         let metrics = self.metrics
         metrics.requestStarted()
         @Sendable func finish(_ status: HTTPResponse.Status, failure: String? = nil) {
@@ -105,7 +101,9 @@ struct RequestLogMiddleware: RouterMiddleware {
                 if let sqlState = failed.sqlState { metrics.statementFailed(sqlState: sqlState) }
             }
             let level: Logger.Level = failure != nil || status.code >= 500 ? .warning : .info
-            guard logger.logLevel <= level else { return }  // the line is not built for nothing
+            guard requestLogger.logLevel <= level else { return }  // the line is not built for nothing
+            var logger = requestLogger
+            logger[metadataKey: "request_id"] = .string(id)
             var line = "\(method) \((rawPath ?? "").prefix(200)) \(status.code) \(oneDecimal(milliseconds))ms"
             if counts.extraAttempts > 0 { line += " retries=\(counts.extraAttempts)" }
             if let failure { line += " (\(failure))" }
