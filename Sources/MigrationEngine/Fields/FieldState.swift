@@ -26,9 +26,12 @@ public struct FieldState: Equatable, Sendable {
     /// Whether the field is a column of its model's table (a many-to-many field is a join table).
     public var hasColumn: Bool { !kind.isManyToMany }
 
+    /// Whether the column is unique: declared so, or of a kind that always is (a one-to-one relation).
+    public var isUnique: Bool { unique || kind.type.impliesUnique }
+
     /// Whether the column gets a plain index: `dbIndex`, or a foreign key (Django indexes those),
     /// unless it is unique or the primary key already.
-    public var wantsIndex: Bool { (dbIndex || kind.isForeignKey) && !unique && !primaryKey && hasColumn }
+    public var wantsIndex: Bool { (dbIndex || kind.isForeignKey) && !isUnique && !primaryKey && hasColumn }
 
     /// The default as SQL, as the field's kind writes it.
     var defaultSQL: String? { defaultValue.map(kind.type.defaultSQL) }

@@ -3,8 +3,8 @@ import Database
 /// The SQL dialect, in one place: identifier quoting, literals and statement text (the column
 /// types are the field kinds', in Fields/).
 ///
-/// Everything written here runs on both CockroachDB and PostgreSQL 15: `BIGSERIAL`,
-/// `VARCHAR`/`TEXT`, `DECIMAL`, `TIMESTAMPTZ`, no `DEFERRABLE`, no `CONCURRENTLY`, one schema change per statement, named constraints and indexes
+/// Everything written here runs on both CockroachDB and PostgreSQL 15: the field kinds' column
+/// types, no `DEFERRABLE`, no `CONCURRENTLY`, one schema change per statement, named constraints (CHECKs included) and indexes
 /// (so later migrations can drop and rename them without asking the database), and unique
 /// indexes dropped with `DROP INDEX ... CASCADE`, the form both accept.
 public enum SQLWriter {
@@ -34,6 +34,7 @@ public enum SQLWriter {
         var sql = "\(quote(column.name)) \(column.type.sql) \(column.null ? "NULL" : "NOT NULL")"
         if let value = column.defaultSQL { sql += " DEFAULT \(value)" }
         if column.primaryKey { sql += " PRIMARY KEY" }
+        if let check = column.check { sql += " CONSTRAINT \(quote(check.name)) CHECK (\(check.condition(column: column.name)))" }
         return sql
     }
 
@@ -108,6 +109,10 @@ public enum SQLWriter {
         "ALTER TABLE \(quote(table.name)) ADD \(foreignKeyClause(fk, in: table, layout: layout));"
     }
 
+    static func addCheck(_ table: String, _ check: TableLayout.Check, column: String) -> String {
+        "ALTER TABLE \(quote(table)) ADD CONSTRAINT \(quote(check.name)) CHECK (\(check.condition(column: column)));"
+    }
+
     static func dropConstraint(_ table: String, _ name: String) -> String {
         "ALTER TABLE \(quote(table)) DROP CONSTRAINT \(quote(name));"
     }
@@ -118,7 +123,8 @@ public enum SQLWriter {
 
     static func createIndex(_ index: TableLayout.IndexDefinition, on table: TableLayout.Table) -> String {
         let columns = index.columns.map { id in quote(table.column(id)?.name ?? id) }.joined(separator: ", ")
-        return "CREATE \(index.unique ? "UNIQUE " : "")INDEX \(quote(index.name)) ON \(quote(table.name)) (\(columns));"
+        let method = index.method.map { " USING \($0)" } ?? ""
+        return "CREATE \(index.unique ? "UNIQUE " : "")INDEX \(quote(index.name)) ON \(quote(table.name))\(method) (\(columns));"
     }
 
     static func dropIndex(_ index: TableLayout.IndexDefinition) -> String {

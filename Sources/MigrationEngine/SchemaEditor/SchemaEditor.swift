@@ -48,7 +48,7 @@ struct SchemaEditor {
                 columnChanges += SQLWriter.addColumn(n.name, column, oneOffDefault: oneOffDefaults[column.id])
                 continue
             }
-            if alterColumn(was, into: column, table: n.name) { rebuilt.insert(column.id) }
+            if alterColumn(was, into: column, table: n.name, oldTable: o.name) { rebuilt.insert(column.id) }
         }
         for column in o.columns where n.column(column.id) == nil {
             columnChanges.append(SQLWriter.dropColumn(n.name, column.name))
@@ -64,7 +64,7 @@ struct SchemaEditor {
 
     /// A column on both sides; true when it was rebuilt (a type change that does not widen in
     /// place: add, copy, drop, rename), which its constraints and indexes must follow.
-    private mutating func alterColumn(_ was: TableLayout.Column, into column: TableLayout.Column, table: String) -> Bool {
+    private mutating func alterColumn(_ was: TableLayout.Column, into column: TableLayout.Column, table: String, oldTable: String) -> Bool {
         if was.name != column.name { renames.append(SQLWriter.renameColumn(table, was.name, column.name)) }
         var current = was, rebuilt = false
         if was.type != column.type {
@@ -73,7 +73,7 @@ struct SchemaEditor {
             } else {
                 let temporary = String("\(column.name.prefix(50))__new")
                 var fresh = column
-                fresh.name = temporary; fresh.null = true; fresh.defaultSQL = nil; fresh.primaryKey = false
+                fresh.name = temporary; fresh.null = true; fresh.defaultSQL = nil; fresh.primaryKey = false; fresh.check = nil
                 columnChanges += SQLWriter.addColumn(table, fresh)
                 columnChanges.append(SQLWriter.copyColumn(table, from: column.name, to: temporary, type: column.type))
                 columnChanges.append(SQLWriter.dropColumn(table, column.name))
@@ -81,8 +81,11 @@ struct SchemaEditor {
                 rebuilt = true
                 current.null = true
                 current.defaultSQL = nil
+                // Dropped with the old column.
+                current.check = nil
             }
         }
+        alterCheck(current.check, into: column.check, table: table, oldTable: oldTable, column: column.name)
         if current.defaultSQL != column.defaultSQL {
             columnChanges.append(SQLWriter.setDefault(table, column.name, column.defaultSQL))
         }
@@ -91,6 +94,17 @@ struct SchemaEditor {
             columnChanges.append(SQLWriter.setNull(table, column.name, column.null))
         }
         return rebuilt
+    }
+
+    /// A column's CHECK: dropped before the column changes, added after, renamed when only its
+    /// name changed (the table or column was renamed).
+    private mutating func alterCheck(_ was: TableLayout.Check?, into check: TableLayout.Check?, table: String, oldTable: String, column: String) {
+        if let was, let check, was.template == check.template {
+            if was.name != check.name { renames.append(SQLWriter.renameConstraint(table, was.name, check.name)) }
+            return
+        }
+        if let was { dropConstraints.append(SQLWriter.dropConstraint(oldTable, was.name)) }
+        if let check { addConstraints.append(SQLWriter.addCheck(table, check, column: column)) }
     }
 
     /// Foreign keys that go or change are dropped (before their column goes or changes) and
@@ -114,7 +128,7 @@ struct SchemaEditor {
     /// Indexes that go or change are dropped and created again; those kept under a new name are renamed.
     private mutating func alterIndexes(_ o: TableLayout.Table, into n: TableLayout.Table, rebuilt: Set<String>) {
         func unchanged(_ a: TableLayout.IndexDefinition, _ b: TableLayout.IndexDefinition) -> Bool {
-            a.columns == b.columns && a.unique == b.unique && rebuilt.isDisjoint(with: b.columns)
+            a.columns == b.columns && a.unique == b.unique && a.method == b.method && rebuilt.isDisjoint(with: b.columns)
         }
         for index in o.indexes {
             if let kept = n.indexes.first(where: { $0.id == index.id }), unchanged(index, kept) {

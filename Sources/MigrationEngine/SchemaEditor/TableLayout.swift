@@ -41,6 +41,19 @@ struct TableLayout: Equatable {
         /// The default as SQL, as the field's kind writes it.
         var defaultSQL: String?
         var primaryKey: Bool
+        /// The CHECK the field's kind gives the column (`FieldType.columnCheck`), written in its
+        /// definition and named so that a later migration can drop or rename it.
+        var check: Check? = nil
+    }
+
+    struct Check: Equatable {
+        var name: String
+        /// The condition, `%(column)s` standing for the quoted column name.
+        var template: String
+
+        func condition(column: String) -> String {
+            template.replacingBytes("%(column)s", with: SQLWriter.quote(column))
+        }
     }
 
     struct ForeignKeyConstraint: Equatable {
@@ -63,6 +76,8 @@ struct TableLayout: Equatable {
         var name: String
         var columns: [String]
         var unique: Bool
+        /// The access method when not the default B-tree (`GIN`).
+        var method: String? = nil
     }
 
     /// The layout of every model in `state`, or of those whose key is in `only`.
@@ -92,15 +107,18 @@ struct TableLayout: Equatable {
                 case nil:
                     guard let type = field.kind.type.columnType else { continue }
                     columns.append(Column(id: field.name, name: field.column, type: type, null: field.null,
-                                          defaultSQL: field.defaultSQL, primaryKey: field.primaryKey))
+                                          defaultSQL: field.defaultSQL, primaryKey: field.primaryKey,
+                                          check: field.kind.type.columnCheck.map {
+                                              Check(name: Names.indexName(table, [field.column], suffix: "_check"), template: $0)
+                                          }))
                 }
-                if field.hasColumn && field.unique && !field.primaryKey {
+                if field.hasColumn && field.isUnique && !field.primaryKey {
                     indexes.append(IndexDefinition(id: "uniq:\(field.name)", name: Names.indexName(table, [field.column], suffix: "_uniq"),
                                                    columns: [field.name], unique: true))
                 }
                 if field.wantsIndex {
                     indexes.append(IndexDefinition(id: "idx:\(field.name)", name: Names.indexName(table, [field.column]),
-                                                   columns: [field.name], unique: false))
+                                                   columns: [field.name], unique: false, method: field.kind.type.indexMethod))
                 }
             }
             for set in model.uniqueTogether {
