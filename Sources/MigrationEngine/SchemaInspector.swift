@@ -219,7 +219,7 @@ enum SchemaInspector {
             let targetColumn = target.columns.first { $0.id == fk.targetColumn }?.name ?? fk.targetColumn
             let add = """
                 ALTER TABLE \(SQLWriter.quote(table.name)) ADD CONSTRAINT \(SQLWriter.quote(fk.name)) FOREIGN KEY (\(SQLWriter.quote(column))) \
-                REFERENCES \(SQLWriter.quote(target.name)) (\(SQLWriter.quote(targetColumn))) ON DELETE \(fk.onDelete.rawValue);
+                REFERENCES \(SQLWriter.quote(target.name)) (\(SQLWriter.quote(targetColumn))) ON DELETE \(fk.onDelete.sql);
                 """
             guard let found = live.first(where: { $0.column == column && $0.targetTable == target.name }) else {
                 differences.append(.init(kind: .foreignKeyMissing, table: table.name,
@@ -227,10 +227,10 @@ enum SchemaInspector {
                 continue
             }
             matched.insert(found.name)
-            if found.rule != fk.onDelete.rawValue {
+            if found.rule != fk.onDelete.sql {
                 differences.append(.init(
                     kind: .foreignKeyRule, table: table.name,
-                    description: "\(table.name).\(column): foreign key to \(target.name) is ON DELETE \(found.rule), expected \(fk.onDelete.rawValue)",
+                    description: "\(table.name).\(column): foreign key to \(target.name) is ON DELETE \(found.rule), expected \(fk.onDelete.sql)",
                     fix: "ALTER TABLE \(SQLWriter.quote(table.name)) DROP CONSTRAINT \(SQLWriter.quote(found.name));\n" + add))
             }
         }

@@ -186,4 +186,94 @@ import TestSupport
                     == [#"myproject_profile.stock: no CHECK ("stock" >= 0) (\#(name))"#])
         }
     }
+
+    /// The field options on PostgreSQL: db_column, db_comment, Django's default (fills, then
+    /// dropped), primary keys of other kinds, and each on_delete rule doing what the README says.
+    @Test func fieldOptionsForwardAndBackOnPostgreSQL() async throws {
+        let v2: [Model] = [
+            Model("Customers") {
+                AutoField("id"); CharField("name", maxLength: 250)
+                CharField("status", maxLength: 1).fillDefault(.string("a")).choices([("a", "Active"), ("c", "Closed")])
+                IntegerField("age", null: true, dbIndex: true).dbColumn("years").dbComment("in years")
+            },
+        ] + Self.rest + [
+            Model("Account") {
+                BigIntegerField("number").primaryKey()
+                ForeignKey("holder", to: "Customers", onDelete: .protect).relatedName("accounts")
+                ForeignKey("referrer", to: "Customers", onDelete: .doNothing, null: true)
+                ForeignKey("branch", to: "Customers", onDelete: .setDefault, null: true)
+            },
+        ]
+        let v3: [Model] = [
+            Model("Customers") {
+                AutoField("id"); CharField("name", maxLength: 250)
+                CharField("status", maxLength: 1).fillDefault(.string("a"))
+                IntegerField("age", null: true, dbIndex: true).dbColumn("age_years").dbComment("age, in years")
+            },
+        ] + Self.rest + [
+            Model("Account") {
+                BigIntegerField("number").primaryKey()
+                ForeignKey("holder", to: "Customers", onDelete: .cascade)
+                ForeignKey("referrer", to: "Customers", onDelete: .doNothing, null: true)
+                ForeignKey("branch", to: "Customers", onDelete: .setDefault, null: true)
+            },
+        ]
+        let directory = Fixtures.temporaryDirectory()
+        defer { Fixtures.remove(directory) }
+        try Fixtures.makeMigration(Fixtures.bank, in: directory)
+        try Fixtures.makeMigration(v2, in: directory)
+        try Fixtures.makeMigration(v3, in: directory)
+        let migrations = try MigrationLoader.load(directory: directory)
+        #expect(try MigrationLoader.replay(migrations, appLabel: Fixtures.app) == Fixtures.state(v3))
+        let comment = """
+            SELECT column_name, coalesce(col_description('myproject_customers'::regclass, ordinal_position::INT), '-')
+            FROM information_schema.columns WHERE table_name = 'myproject_customers' AND column_name LIKE '%year%'
+            """
+        let rules = """
+            SELECT kcu.column_name, rc.delete_rule FROM information_schema.referential_constraints rc
+            JOIN information_schema.key_column_usage kcu ON kcu.constraint_name = rc.constraint_name
+            WHERE kcu.table_name = 'myproject_account' ORDER BY 1
+            """
+        try await TestDatabase.withFreshDatabase { (url: String) async throws -> Void in
+            try Migrator.migrate(connectionString: url, directory: directory, to: .named("0001"))
+            try TestDatabase.run(url, "INSERT INTO myproject_customers (name) VALUES ('Carl'), ('Dora')")
+            let before = try snapshot(url)
+            try Migrator.migrate(connectionString: url, directory: directory, to: .named("0002"))
+            #expect(try Migrator.drift(connectionString: url, directory: directory) == [])
+            let v2Snapshot = try snapshot(url)
+            // Django's default filled the existing rows and is gone from the table.
+            #expect(try TestDatabase.query(url, "SELECT DISTINCT status FROM myproject_customers") == [["a"]])
+            #expect(try TestDatabase.query(url, """
+                SELECT column_default FROM information_schema.columns WHERE table_name = 'myproject_customers' AND column_name = 'status'
+                """) == [[nil]])
+            #expect(try TestDatabase.query(url, comment) == [["years", "in years"]])
+            #expect(try TestDatabase.query(url, rules) == [["branch_id", "SET DEFAULT"], ["holder_id", "RESTRICT"], ["referrer_id", "NO ACTION"]])
+            #expect(try TestDatabase.query(url, """
+                SELECT data_type FROM information_schema.columns WHERE table_name = 'myproject_account' AND column_name = 'number'
+                """) == [["bigint"]])
+            try TestDatabase.run(url, """
+                INSERT INTO myproject_account (number, holder_id, referrer_id, branch_id)
+                SELECT 1, min(id), max(id), max(id) FROM myproject_customers
+                """)
+            // PROTECT: the holder cannot go. DO_NOTHING: nor can the referrer, the database still checks.
+            #expect(throws: DatabaseError.self) { try TestDatabase.run(url, "DELETE FROM myproject_customers WHERE name = 'Carl'") }
+            try TestDatabase.run(url, "UPDATE myproject_account SET referrer_id = NULL")
+            // SET DEFAULT: the branch goes, the account's branch becomes its default (NULL).
+            try TestDatabase.run(url, "DELETE FROM myproject_customers WHERE name = 'Dora'")
+            #expect(try TestDatabase.query(url, "SELECT branch_id FROM myproject_account") == [[nil]])
+
+            try Migrator.migrate(connectionString: url, directory: directory)
+            #expect(try Migrator.drift(connectionString: url, directory: directory) == [])
+            #expect(try TestDatabase.query(url, comment) == [["age_years", "age, in years"]])
+            #expect(try TestDatabase.query(url, rules) == [["branch_id", "SET DEFAULT"], ["holder_id", "CASCADE"], ["referrer_id", "NO ACTION"]])
+            try TestDatabase.run(url, "DELETE FROM myproject_account")
+
+            try Migrator.migrate(connectionString: url, directory: directory, to: .named("0002"))
+            #expect(try Migrator.drift(connectionString: url, directory: directory) == [])
+            #expect(try snapshot(url) == v2Snapshot)
+            #expect(try TestDatabase.query(url, comment) == [["years", "in years"]])
+            try Migrator.migrate(connectionString: url, directory: directory, to: .named("0001"))
+            #expect(try snapshot(url) == before)
+        }
+    }
 }

@@ -36,7 +36,8 @@ extension AutodetectorRun {
             for field in wanted.fields where current.models[key]?.field(field.name) == nil {
                 var oneOff: FieldDefault?
                 if !field.null && field.defaultValue == nil && field.hasColumn && !field.kind.isAuto {
-                    oneOff = try questioner.askNotNullAddition(app: app, model: wanted, field: field)
+                    // Django's `default` fills the existing rows without asking.
+                    oneOff = try field.fillDefault ?? questioner.askNotNullAddition(app: app, model: wanted, field: field)
                 }
                 try emit(.addField(model: wanted.name, field: field, oneOffDefault: oneOff))
             }

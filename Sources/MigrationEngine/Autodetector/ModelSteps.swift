@@ -144,6 +144,8 @@ extension AutodetectorRun {
             if let target = a.kind.target, target.lowercased() == oldKey { a.kind = a.kind.retargeted(to: newKey) }
             return a.name == b.name && a.null == b.null && a.primaryKey == b.primaryKey && a.unique == b.unique
                 && a.dbIndex == b.dbIndex && a.defaultValue == b.defaultValue && a.kind.sameIgnoringTargetCase(b.kind)
+                && a.fillDefault == b.fillDefault && a.dbColumn == b.dbColumn && a.dbComment == b.dbComment
+                && a.relatedName == b.relatedName && a.choices == b.choices
         }
     }
 }

@@ -31,9 +31,12 @@ public struct OneToOneField: FieldDeclaration {
         public func retargeted(to model: String) -> Kind { Kind(to: model, onDelete: onDelete) }
         public var impliesUnique: Bool { true }
 
+        private var asForeignKey: ForeignKey.Kind { ForeignKey.Kind(to: to, onDelete: onDelete) }
         public func problems(of field: FieldState, in model: ModelState, of state: ProjectState) -> [String] {
-            ForeignKey.Kind(to: to, onDelete: onDelete).problems(of: field, in: model, of: state)
+            asForeignKey.problems(of: field, in: model, of: state)
         }
+        public func parseDefault(_ text: String) -> FieldDefault? { asForeignKey.parseDefault(text) }
+        public var defaultPromptHint: String { asForeignKey.defaultPromptHint }
     }
 }
 

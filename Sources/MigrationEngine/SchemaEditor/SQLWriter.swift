@@ -48,6 +48,8 @@ public enum SQLWriter {
             lines.append("CONSTRAINT \(quote(unique.name)) UNIQUE (\(columns))")
         }
         var statements = ["CREATE TABLE \(quote(table.name)) (\n    " + lines.joined(separator: ",\n    ") + "\n);"]
+        // After the table, as Django writes them on PostgreSQL (no inline comments there).
+        statements += table.columns.compactMap { column in column.comment.map { commentOnColumn(table.name, column.name, $0) } }
         statements += table.indexes.map { createIndex($0, on: table) }
         return statements
     }
@@ -57,7 +59,7 @@ public enum SQLWriter {
         let target = layout.tables[fk.target]
         let targetTable = target?.name ?? fk.target.model
         let targetColumn = target?.column(fk.targetColumn)?.name ?? fk.targetColumn
-        return "CONSTRAINT \(quote(fk.name)) FOREIGN KEY (\(quote(column))) REFERENCES \(quote(targetTable)) (\(quote(targetColumn))) ON DELETE \(fk.onDelete.rawValue)"
+        return "CONSTRAINT \(quote(fk.name)) FOREIGN KEY (\(quote(column))) REFERENCES \(quote(targetTable)) (\(quote(targetColumn))) ON DELETE \(fk.onDelete.sql)"
     }
 
     static func dropTable(_ name: String) -> String { "DROP TABLE \(quote(name));" }
@@ -73,7 +75,13 @@ public enum SQLWriter {
         if oneOffDefault != nil, column.defaultSQL == nil {
             statements.append("ALTER TABLE \(quote(table)) ALTER COLUMN \(quote(column.name)) DROP DEFAULT;")
         }
+        if let comment = column.comment { statements.append(commentOnColumn(table, column.name, comment)) }
         return statements
+    }
+
+    /// `COMMENT ON COLUMN`; a nil comment removes it.
+    static func commentOnColumn(_ table: String, _ column: String, _ comment: String?) -> String {
+        "COMMENT ON COLUMN \(quote(table)).\(quote(column)) IS \(comment.map(literal) ?? "NULL");"
     }
 
     static func dropColumn(_ table: String, _ column: String) -> String {

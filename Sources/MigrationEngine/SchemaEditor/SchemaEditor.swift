@@ -74,6 +74,7 @@ struct SchemaEditor {
                 let temporary = String("\(column.name.prefix(50))__new")
                 var fresh = column
                 fresh.name = temporary; fresh.null = true; fresh.defaultSQL = nil; fresh.primaryKey = false; fresh.check = nil
+                fresh.comment = nil
                 columnChanges += SQLWriter.addColumn(table, fresh)
                 columnChanges.append(SQLWriter.copyColumn(table, from: column.name, to: temporary, type: column.type))
                 columnChanges.append(SQLWriter.dropColumn(table, column.name))
@@ -83,11 +84,15 @@ struct SchemaEditor {
                 current.defaultSQL = nil
                 // Dropped with the old column.
                 current.check = nil
+                current.comment = nil
             }
         }
         alterCheck(current.check, into: column.check, table: table, oldTable: oldTable, column: column.name)
         if current.defaultSQL != column.defaultSQL {
             columnChanges.append(SQLWriter.setDefault(table, column.name, column.defaultSQL))
+        }
+        if current.comment != column.comment {
+            columnChanges.append(SQLWriter.commentOnColumn(table, column.name, column.comment))
         }
         if current.null != column.null {
             if !column.null && column.defaultSQL != nil { columnChanges.append(SQLWriter.fillNulls(table, column.name)) }
@@ -168,6 +173,6 @@ struct SchemaEditor {
 extension TableLayout {
     /// Whether two foreign keys constrain the same thing (names aside).
     static func sameDefinition(_ a: ForeignKeyConstraint, _ b: ForeignKeyConstraint) -> Bool {
-        a.column == b.column && a.target == b.target && a.targetColumn == b.targetColumn && a.onDelete == b.onDelete
+        a.column == b.column && a.target == b.target && a.targetColumn == b.targetColumn && a.onDelete.sql == b.onDelete.sql
     }
 }

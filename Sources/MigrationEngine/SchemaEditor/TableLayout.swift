@@ -44,6 +44,8 @@ struct TableLayout: Equatable {
         /// The CHECK the field's kind gives the column (`FieldType.columnCheck`), written in its
         /// definition and named so that a later migration can drop or rename it.
         var check: Check? = nil
+        /// `COMMENT ON COLUMN` (Django's `db_comment`).
+        var comment: String? = nil
     }
 
     struct Check: Equatable {
@@ -97,7 +99,7 @@ struct TableLayout: Equatable {
                     guard let target = state.model(to), let targetKey = state.primaryKey(of: target),
                           let targetType = targetKey.kind.type.referenceColumnType else { continue }
                     columns.append(Column(id: field.name, name: field.column, type: targetType, null: field.null,
-                                          defaultSQL: nil, primaryKey: field.primaryKey))
+                                          defaultSQL: field.defaultSQL, primaryKey: field.primaryKey, comment: field.dbComment))
                     let targetTable = state.tableName(of: target)
                     foreignKeys.append(ForeignKeyConstraint(
                         id: "fk:\(field.name)",
@@ -110,7 +112,7 @@ struct TableLayout: Equatable {
                                           defaultSQL: field.defaultSQL, primaryKey: field.primaryKey,
                                           check: field.kind.type.columnCheck.map {
                                               Check(name: Names.indexName(table, [field.column], suffix: "_check"), template: $0)
-                                          }))
+                                          }, comment: field.dbComment))
                 }
                 if field.hasColumn && field.isUnique && !field.primaryKey {
                     indexes.append(IndexDefinition(id: "uniq:\(field.name)", name: Names.indexName(table, [field.column], suffix: "_uniq"),

@@ -92,12 +92,30 @@ public enum ModelValidation {
         var problems = field.kind.type.problems(of: field, in: model, of: state).map { "\(at): \($0)" }
         if field.kind.isAuto && !field.primaryKey { problems.append("\(at): an auto field must be the primary key") }
         if field.primaryKey && field.null { problems.append("\(at): a primary key cannot be null") }
-        if let value = field.defaultValue {
+        for value in [field.defaultValue, field.fillDefault].compactMap({ $0 }) {
             if let problem = field.kind.type.defaultProblem(value) { problems.append("\(at): \(problem)") }
-            if case .string(let text) = value, text.contains("*/") || text.contains("/*") || text.contains("\u{0}") {
+            if case .string(let text) = value, !fitsInAFile(text) {
                 problems.append("\(at): default contains '/*', '*/' or NUL, which a migration file cannot hold")
             }
         }
+        if let column = field.dbColumn, !SQLWriter.isPlainIdentifier(column) {
+            problems.append("\(at): db column '\(column)' is not a plain identifier")
+        }
+        if let comment = field.dbComment, !fitsInAFile(comment) {
+            problems.append("\(at): db comment contains '/*', '*/' or NUL, which a migration file cannot hold")
+        }
+        if field.relatedName != nil && field.kind.target == nil { problems.append("\(at): related name on a field that is no relation") }
+        if !field.hasColumn && (field.dbColumn != nil || field.dbComment != nil || field.fillDefault != nil) {
+            problems.append("\(at): a many-to-many field has no column for db column, db comment or default")
+        }
+        if let choices = field.choices, choices.contains(where: { $0.count != 2 }) {
+            problems.append("\(at): each choice is a (value, label) pair")
+        }
         return problems
+    }
+
+    /// Text a migration file can hold: its down part sits in a `/* ... */` comment.
+    static func fitsInAFile(_ text: String) -> Bool {
+        !(text.contains("*/") || text.contains("/*") || text.contains("\u{0}"))
     }
 }
