@@ -13,7 +13,9 @@ public enum Operation: Equatable, Sendable {
     /// kept on the column (Django's `preserve_default=False`).
     case addField(model: String, field: FieldState, oneOffDefault: FieldDefault? = nil)
     case removeField(model: String, name: String)
-    case alterField(model: String, field: FieldState)
+    /// `oneOffDefault` fills the existing NULLs of a field that turns NOT NULL (an UPDATE before
+    /// the SET NOT NULL), and is not kept on the column.
+    case alterField(model: String, field: FieldState, oneOffDefault: FieldDefault? = nil)
     case renameField(model: String, oldName: String, newName: String)
     case addIndex(model: String, index: IndexState)
     case removeIndex(model: String, name: String)
@@ -30,7 +32,7 @@ public enum Operation: Equatable, Sendable {
         case .alterModelTable(let name, let table): return "Rename table for \(name.lowercased()) to \(table ?? "(default)")"
         case .addField(let model, let field, _): return "Add field \(field.name) to \(model.lowercased())"
         case .removeField(let model, let name): return "Remove field \(name) from \(model.lowercased())"
-        case .alterField(let model, let field): return "Alter field \(field.name) on \(model.lowercased())"
+        case .alterField(let model, let field, _): return "Alter field \(field.name) on \(model.lowercased())"
         case .renameField(let model, let old, let new): return "Rename field \(old) on \(model.lowercased()) to \(new)"
         case .addIndex(let model, let index):
             return "Create index \(index.name) on field(s) \(index.fields.joined(separator: ", ")) of model \(model.lowercased())"
@@ -49,7 +51,7 @@ public enum Operation: Equatable, Sendable {
         case .alterModelTable(let name, _): return "alter_\(name.lowercased())_table"
         case .addField(let model, let field, _): return "\(model.lowercased())_\(field.name.lowercased())"
         case .removeField(let model, let name): return "remove_\(model.lowercased())_\(name.lowercased())"
-        case .alterField(let model, let field): return "alter_\(model.lowercased())_\(field.name.lowercased())"
+        case .alterField(let model, let field, _): return "alter_\(model.lowercased())_\(field.name.lowercased())"
         case .renameField(let model, let old, let new):
             return "rename_\(old.lowercased())_\(model.lowercased())_\(new.lowercased())"
         case .addIndex(let model, let index): return "\(model.lowercased())_\(index.name.lowercased())"

@@ -36,7 +36,9 @@ extension Operation: Codable {
             self = .addField(model: try string(.modelName), field: try c.decode(FieldState.self, forKey: .field),
                              oneOffDefault: try c.decodeIfPresent(FieldDefault.self, forKey: .oneOffDefault))
         case "RemoveField": self = .removeField(model: try string(.modelName), name: try string(.name))
-        case "AlterField": self = .alterField(model: try string(.modelName), field: try c.decode(FieldState.self, forKey: .field))
+        case "AlterField":
+            self = .alterField(model: try string(.modelName), field: try c.decode(FieldState.self, forKey: .field),
+                               oneOffDefault: try c.decodeIfPresent(FieldDefault.self, forKey: .oneOffDefault))
         case "RenameField":
             self = .renameField(model: try string(.modelName), oldName: try string(.oldName), newName: try string(.newName))
         case "AddIndex": self = .addIndex(model: try string(.modelName), index: try c.decode(IndexState.self, forKey: .index))
@@ -67,9 +69,10 @@ extension Operation: Codable {
         case .removeField(let model, let name):
             try c.encode(model, forKey: .modelName)
             try c.encode(name, forKey: .name)
-        case .alterField(let model, let field):
+        case .alterField(let model, let field, let value):
             try c.encode(model, forKey: .modelName)
             try c.encode(field, forKey: .field)
+            try c.encodeIfPresent(value, forKey: .oneOffDefault)
         case .renameField(let model, let old, let new):
             try c.encode(model, forKey: .modelName)
             try c.encode(old, forKey: .oldName)

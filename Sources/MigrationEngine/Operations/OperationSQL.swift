@@ -12,8 +12,12 @@ extension Operation {
     }
 
     private var oneOffDefaults: SchemaEditor.OneOffDefaults {
-        guard case .addField(let model, let field, let value?) = self else { return [:] }
-        return [TableLayout.TableID(model: model.lowercased(), joinField: nil): [field.name: field.kind.type.defaultSQL(value)]]
+        switch self {
+        case .addField(let model, let field, let value?), .alterField(let model, let field, let value?):
+            return [TableLayout.TableID(model: model.lowercased(), joinField: nil): [field.name: field.kind.type.defaultSQL(value)]]
+        default:
+            return [:]
+        }
     }
 
     /// The statements that take the database from `before` to the state after this operation.

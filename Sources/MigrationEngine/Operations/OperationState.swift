@@ -20,7 +20,7 @@ extension Operation {
             }
         case .removeField(let name, let fieldName):
             try change(name, in: &state) { try removeField(fieldName, from: &$0) }
-        case .alterField(let name, let field):
+        case .alterField(let name, let field, _):
             try change(name, in: &state) { model in
                 guard let index = model.fields.firstIndex(where: { $0.name == field.name }) else {
                     throw fail("there is no field \(model.name).\(field.name)")

@@ -109,6 +109,23 @@ public enum SQLWriter {
         "UPDATE \(quote(table)) SET \(quote(column)) = DEFAULT WHERE \(quote(column)) IS NULL;"
     }
 
+    /// Django's `UPDATE ... SET col = <default> WHERE col IS NULL`, before a SET NOT NULL.
+    static func fillNulls(_ table: String, _ column: String, with value: String) -> String {
+        "UPDATE \(quote(table)) SET \(quote(column)) = \(value) WHERE \(quote(column)) IS NULL;"
+    }
+
+    /// The SET NOT NULL that follows `fillNulls(_:_:with:)`. On CockroachDB `migrate` runs a
+    /// migration statement by statement, so the UPDATE commits before this schema change
+    /// starts; on PostgreSQL both run in the migration's one transaction, which it allows. The
+    /// comment says so to the linter's `ddl-after-write`.
+    static func setNotNullAfterFill(_ table: String, _ column: String) -> String {
+        """
+        -- The UPDATE above commits on its own on CockroachDB, where migrate runs statement by statement.
+        -- lint: allow ddl-after-write
+        \(setNull(table, column, false))
+        """
+    }
+
     static func copyColumn(_ table: String, from: String, to: String, type: ColumnType) -> String {
         "UPDATE \(quote(table)) SET \(quote(to)) = CAST(\(quote(from)) AS \(type.sql));"
     }

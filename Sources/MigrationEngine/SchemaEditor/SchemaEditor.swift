@@ -48,7 +48,9 @@ struct SchemaEditor {
                 columnChanges += SQLWriter.addColumn(n.name, column, oneOffDefault: oneOffDefaults[column.id])
                 continue
             }
-            if alterColumn(was, into: column, table: n.name, oldTable: o.name) { rebuilt.insert(column.id) }
+            if alterColumn(was, into: column, table: n.name, oldTable: o.name, oneOffDefault: oneOffDefaults[column.id]) {
+                rebuilt.insert(column.id)
+            }
         }
         for column in o.columns where n.column(column.id) == nil {
             columnChanges.append(SQLWriter.dropColumn(n.name, column.name))
@@ -64,7 +66,9 @@ struct SchemaEditor {
 
     /// A column on both sides; true when it was rebuilt (a type change that does not widen in
     /// place: add, copy, drop, rename), which its constraints and indexes must follow.
-    private mutating func alterColumn(_ was: TableLayout.Column, into column: TableLayout.Column, table: String, oldTable: String) -> Bool {
+    /// `oneOffDefault` (SQL) fills the existing NULLs of a column that turns NOT NULL.
+    private mutating func alterColumn(_ was: TableLayout.Column, into column: TableLayout.Column, table: String, oldTable: String,
+                                      oneOffDefault: String? = nil) -> Bool {
         if was.name != column.name { renames.append(SQLWriter.renameColumn(table, was.name, column.name)) }
         var current = was, rebuilt = false
         if was.type != column.type {
@@ -96,7 +100,12 @@ struct SchemaEditor {
         }
         if current.null != column.null {
             if !column.null && column.defaultSQL != nil { columnChanges.append(SQLWriter.fillNulls(table, column.name)) }
-            columnChanges.append(SQLWriter.setNull(table, column.name, column.null))
+            if !column.null, column.defaultSQL == nil, let oneOffDefault {
+                columnChanges.append(SQLWriter.fillNulls(table, column.name, with: oneOffDefault))
+                columnChanges.append(SQLWriter.setNotNullAfterFill(table, column.name))
+            } else {
+                columnChanges.append(SQLWriter.setNull(table, column.name, column.null))
+            }
         }
         return rebuilt
     }
