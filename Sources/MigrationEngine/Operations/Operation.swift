@@ -20,6 +20,11 @@ public enum Operation: Equatable, Sendable {
     case addIndex(model: String, index: IndexState)
     case removeIndex(model: String, name: String)
     case alterUniqueTogether(model: String, uniqueTogether: [[String]])
+    case addConstraint(model: String, constraint: ConstraintState)
+    case removeConstraint(model: String, name: String)
+    case renameIndex(model: String, oldName: String, newName: String)
+    /// Sets or clears the table's comment (Django's `db_table_comment`).
+    case alterModelTableComment(name: String, comment: String?)
 
     // MARK: - Describing
 
@@ -39,6 +44,10 @@ public enum Operation: Equatable, Sendable {
         case .removeIndex(let model, let name): return "Remove index \(name) from \(model.lowercased())"
         case .alterUniqueTogether(let model, let sets):
             return "Alter unique_together for \(model.lowercased()) (\(sets.count) constraint(s))"
+        case .addConstraint(let model, let constraint): return "Create constraint \(constraint.name) on model \(model.lowercased())"
+        case .removeConstraint(let model, let name): return "Remove constraint \(name) from model \(model.lowercased())"
+        case .renameIndex(let model, let old, let new): return "Rename index \(old) on \(model.lowercased()) to \(new)"
+        case .alterModelTableComment(let name, _): return "Alter \(name.lowercased()) table comment"
         }
     }
 
@@ -57,6 +66,10 @@ public enum Operation: Equatable, Sendable {
         case .addIndex(let model, let index): return "\(model.lowercased())_\(index.name.lowercased())"
         case .removeIndex(let model, let name): return "remove_\(model.lowercased())_\(name.lowercased())"
         case .alterUniqueTogether(let model, _): return "alter_\(model.lowercased())_unique_together"
+        case .addConstraint(let model, let constraint): return "\(model.lowercased())_\(constraint.name.lowercased())"
+        case .removeConstraint(let model, let name): return "remove_\(model.lowercased())_\(name.lowercased())"
+        case .renameIndex(_, let old, let new): return "rename_\(old.lowercased())_\(new.lowercased())"
+        case .alterModelTableComment(let name, _): return "alter_\(name.lowercased())_table_comment"
         }
     }
 }

@@ -4,6 +4,7 @@ extension Operation: Codable {
     enum CodingKeys: String, CodingKey {
         case type, model, name, oldName = "old_name", newName = "new_name", modelName = "model_name"
         case field, oneOffDefault = "one_off_default", index, uniqueTogether = "unique_together", table = "db_table"
+        case constraint, tableComment = "table_comment"
     }
 
     /// The Django class name, the `type` of the JSON record.
@@ -20,6 +21,10 @@ extension Operation: Codable {
         case .addIndex: return "AddIndex"
         case .removeIndex: return "RemoveIndex"
         case .alterUniqueTogether: return "AlterUniqueTogether"
+        case .addConstraint: return "AddConstraint"
+        case .removeConstraint: return "RemoveConstraint"
+        case .renameIndex: return "RenameIndex"
+        case .alterModelTableComment: return "AlterModelTableComment"
         }
     }
 
@@ -45,6 +50,13 @@ extension Operation: Codable {
         case "RemoveIndex": self = .removeIndex(model: try string(.modelName), name: try string(.name))
         case "AlterUniqueTogether":
             self = .alterUniqueTogether(model: try string(.modelName), uniqueTogether: try c.decode([[String]].self, forKey: .uniqueTogether))
+        case "AddConstraint":
+            self = .addConstraint(model: try string(.modelName), constraint: try c.decode(ConstraintState.self, forKey: .constraint))
+        case "RemoveConstraint": self = .removeConstraint(model: try string(.modelName), name: try string(.name))
+        case "RenameIndex":
+            self = .renameIndex(model: try string(.modelName), oldName: try string(.oldName), newName: try string(.newName))
+        case "AlterModelTableComment":
+            self = .alterModelTableComment(name: try string(.name), comment: try c.decodeIfPresent(String.self, forKey: .tableComment))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown operation type \(type)")
         }
@@ -86,6 +98,19 @@ extension Operation: Codable {
         case .alterUniqueTogether(let model, let sets):
             try c.encode(model, forKey: .modelName)
             try c.encode(sets, forKey: .uniqueTogether)
+        case .addConstraint(let model, let constraint):
+            try c.encode(model, forKey: .modelName)
+            try c.encode(constraint, forKey: .constraint)
+        case .removeConstraint(let model, let name):
+            try c.encode(model, forKey: .modelName)
+            try c.encode(name, forKey: .name)
+        case .renameIndex(let model, let old, let new):
+            try c.encode(model, forKey: .modelName)
+            try c.encode(old, forKey: .oldName)
+            try c.encode(new, forKey: .newName)
+        case .alterModelTableComment(let name, let comment):
+            try c.encode(name, forKey: .name)
+            try c.encodeIfPresent(comment, forKey: .tableComment)
         }
     }
 }

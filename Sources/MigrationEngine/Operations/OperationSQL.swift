@@ -7,6 +7,7 @@ extension Operation {
         switch self {
         case .renameModel(let old, let new): return Renames(models: [old.lowercased(): new.lowercased()])
         case .renameField(let model, let old, let new): return Renames(fields: [model.lowercased(): [old: new]])
+        case .renameIndex(let model, let old, let new): return Renames(indexes: [model.lowercased(): [old: new]])
         default: return Renames()
         }
     }

@@ -41,6 +41,25 @@ extension Operation {
             }
         case .alterUniqueTogether(let name, let sets):
             try change(name, in: &state) { $0.uniqueTogether = ModelState.normalized(sets) }
+        case .addConstraint(let name, let constraint):
+            try change(name, in: &state) { model in
+                guard !model.constraints.contains(where: { $0.name == constraint.name }) else { throw fail("constraint \(constraint.name) already exists") }
+                model.constraints = (model.constraints + [constraint]).sorted { $0.name < $1.name }
+            }
+        case .removeConstraint(let name, let constraintName):
+            try change(name, in: &state) { model in
+                guard model.constraints.contains(where: { $0.name == constraintName }) else { throw fail("there is no constraint \(constraintName)") }
+                model.constraints.removeAll { $0.name == constraintName }
+            }
+        case .renameIndex(let name, let oldName, let newName):
+            try change(name, in: &state) { model in
+                guard let index = model.indexes.firstIndex(where: { $0.name == oldName }) else { throw fail("there is no index \(oldName)") }
+                guard !model.indexes.contains(where: { $0.name == newName }) else { throw fail("index \(newName) already exists") }
+                model.indexes[index].name = newName
+                model.indexes.sort { $0.name < $1.name }
+            }
+        case .alterModelTableComment(let name, let comment):
+            try change(name, in: &state) { $0.tableComment = comment }
         }
     }
 
@@ -89,8 +108,9 @@ extension Operation {
 
     private func removeField(_ fieldName: String, from model: inout ModelState) throws {
         guard model.field(fieldName) != nil else { throw fail("there is no field \(model.name).\(fieldName)") }
-        if model.uniqueTogether.contains(where: { $0.contains(fieldName) }) || model.indexes.contains(where: { $0.fields.contains(fieldName) }) {
-            throw fail("\(model.name).\(fieldName) is still in a unique together set or an index")
+        if model.uniqueTogether.contains(where: { $0.contains(fieldName) }) || model.indexes.contains(where: { $0.allFields.contains(fieldName) })
+            || model.constraints.contains(where: { $0.fields.contains(fieldName) }) {
+            throw fail("\(model.name).\(fieldName) is still in a unique together set, an index or a constraint")
         }
         model.fields.removeAll { $0.name == fieldName }
     }
@@ -104,7 +124,8 @@ extension Operation {
         model.fields[index].name = newName
         let rename = { (field: String) in field == oldName ? newName : field }
         model.uniqueTogether = ModelState.normalized(model.uniqueTogether.map { $0.map(rename) })
-        model.indexes = model.indexes.map { IndexState(name: $0.name, fields: $0.fields.map(rename)) }
+        model.indexes = model.indexes.map { $0.renaming(rename) }
+        model.constraints = model.constraints.map { var c = $0; c.fields = c.fields.map(rename); return c }
     }
 }
 

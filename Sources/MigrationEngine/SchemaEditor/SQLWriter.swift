@@ -47,8 +47,10 @@ public enum SQLWriter {
             let columns = unique.columns.map { id in quote(table.column(id)?.name ?? id) }.joined(separator: ", ")
             lines.append("CONSTRAINT \(quote(unique.name)) UNIQUE (\(columns))")
         }
+        for check in table.checks { lines.append("CONSTRAINT \(quote(check.name)) CHECK (\(check.condition))") }
         var statements = ["CREATE TABLE \(quote(table.name)) (\n    " + lines.joined(separator: ",\n    ") + "\n);"]
         // After the table, as Django writes them on PostgreSQL (no inline comments there).
+        if let comment = table.comment { statements.append(commentOnTable(table.name, comment)) }
         statements += table.columns.compactMap { column in column.comment.map { commentOnColumn(table.name, column.name, $0) } }
         statements += table.indexes.map { createIndex($0, on: table) }
         return statements
@@ -77,6 +79,15 @@ public enum SQLWriter {
         }
         if let comment = column.comment { statements.append(commentOnColumn(table, column.name, comment)) }
         return statements
+    }
+
+    /// `COMMENT ON TABLE`; a nil comment removes it.
+    static func commentOnTable(_ table: String, _ comment: String?) -> String {
+        "COMMENT ON TABLE \(quote(table)) IS \(comment.map(literal) ?? "NULL");"
+    }
+
+    static func addTableCheck(_ table: String, _ check: TableLayout.TableCheck) -> String {
+        "ALTER TABLE \(quote(table)) ADD CONSTRAINT \(quote(check.name)) CHECK (\(check.condition));"
     }
 
     /// `COMMENT ON COLUMN`; a nil comment removes it.
@@ -147,9 +158,12 @@ public enum SQLWriter {
     }
 
     static func createIndex(_ index: TableLayout.IndexDefinition, on table: TableLayout.Table) -> String {
-        let columns = index.columns.map { id in quote(table.column(id)?.name ?? id) }.joined(separator: ", ")
+        let name = { (id: String) in quote(table.column(id)?.name ?? id) }
+        let columns = index.columns.map { id in name(id) + (index.descending.contains(id) ? " DESC" : "") }.joined(separator: ", ")
         let method = index.method.map { " USING \($0)" } ?? ""
-        return "CREATE \(index.unique ? "UNIQUE " : "")INDEX \(quote(index.name)) ON \(quote(table.name))\(method) (\(columns));"
+        let include = index.include.isEmpty ? "" : " INCLUDE (\(index.include.map(name).joined(separator: ", ")))"
+        let condition = index.condition.map { " WHERE \($0)" } ?? ""
+        return "CREATE \(index.unique ? "UNIQUE " : "")INDEX \(quote(index.name)) ON \(quote(table.name))\(method) (\(columns))\(include)\(condition);"
     }
 
     static func dropIndex(_ index: TableLayout.IndexDefinition) -> String {

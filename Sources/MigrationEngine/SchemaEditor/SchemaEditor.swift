@@ -62,6 +62,13 @@ struct SchemaEditor {
             }
         }
         alterIndexes(o, into: n, rebuilt: rebuilt)
+        for check in o.checks where !n.checks.contains(check) {
+            dropConstraints.append(SQLWriter.dropConstraint(o.name, check.name))
+        }
+        for check in n.checks where !o.checks.contains(check) {
+            addConstraints.append(SQLWriter.addTableCheck(n.name, check))
+        }
+        if o.comment != n.comment { columnChanges.append(SQLWriter.commentOnTable(n.name, n.comment)) }
     }
 
     /// A column on both sides; true when it was rebuilt (a type change that does not widen in
@@ -142,7 +149,8 @@ struct SchemaEditor {
     /// Indexes that go or change are dropped and created again; those kept under a new name are renamed.
     private mutating func alterIndexes(_ o: TableLayout.Table, into n: TableLayout.Table, rebuilt: Set<String>) {
         func unchanged(_ a: TableLayout.IndexDefinition, _ b: TableLayout.IndexDefinition) -> Bool {
-            a.columns == b.columns && a.unique == b.unique && a.method == b.method && rebuilt.isDisjoint(with: b.columns)
+            a.columns == b.columns && a.unique == b.unique && a.method == b.method && a.descending == b.descending
+                && a.condition == b.condition && a.include == b.include && rebuilt.isDisjoint(with: b.columns + b.include)
         }
         for index in o.indexes {
             if let kept = n.indexes.first(where: { $0.id == index.id }), unchanged(index, kept) {

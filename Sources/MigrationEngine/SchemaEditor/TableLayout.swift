@@ -26,6 +26,10 @@ struct TableLayout: Equatable {
         var uniqueConstraints: [UniqueConstraint]
         /// Plain and unique indexes, created by their own statements.
         var indexes: [IndexDefinition]
+        /// Table-level CHECK constraints (Django's `CheckConstraint`).
+        var checks: [TableCheck] = []
+        /// `COMMENT ON TABLE` (Django's `db_table_comment`).
+        var comment: String? = nil
 
         func column(_ id: String) -> Column? { columns.first { $0.id == id } }
     }
@@ -67,6 +71,12 @@ struct TableLayout: Equatable {
         var onDelete: OnDelete
     }
 
+    struct TableCheck: Equatable {
+        var id: String
+        var name: String
+        var condition: String
+    }
+
     struct UniqueConstraint: Equatable {
         var id: String
         var name: String
@@ -80,6 +90,12 @@ struct TableLayout: Equatable {
         var unique: Bool
         /// The access method when not the default B-tree (`GIN`).
         var method: String? = nil
+        /// Key columns (ids) in descending order.
+        var descending: [String] = []
+        /// A partial index's condition (SQL).
+        var condition: String? = nil
+        /// Columns (ids) stored beside the key.
+        var include: [String] = []
     }
 
     /// The layout of every model in `state`, or of those whose key is in `only`.
@@ -128,10 +144,22 @@ struct TableLayout: Equatable {
                 indexes.append(IndexDefinition(id: "ut:" + set.joined(separator: ","), name: Names.indexName(table, columnNames, suffix: "_uniq"),
                                                columns: set, unique: true))
             }
-            for index in model.indexes {
-                indexes.append(IndexDefinition(id: "meta:\(index.name)", name: index.name, columns: index.fields, unique: false))
+            var checks: [TableCheck] = []
+            for constraint in model.constraints {
+                switch constraint.kind {
+                case .unique:
+                    indexes.append(IndexDefinition(id: "constraint:\(constraint.name)", name: constraint.name, columns: constraint.fields,
+                                                   unique: true, condition: constraint.condition))
+                case .check:
+                    checks.append(TableCheck(id: "constraint:\(constraint.name)", name: constraint.name, condition: constraint.condition ?? "TRUE"))
+                }
             }
-            tables[id] = Table(id: id, name: table, columns: columns, foreignKeys: foreignKeys, uniqueConstraints: [], indexes: indexes)
+            for index in model.indexes {
+                indexes.append(IndexDefinition(id: "meta:\(index.name)", name: index.name, columns: index.fields, unique: false,
+                                               descending: index.descending, condition: index.condition, include: index.include))
+            }
+            tables[id] = Table(id: id, name: table, columns: columns, foreignKeys: foreignKeys, uniqueConstraints: [], indexes: indexes,
+                               checks: checks, comment: model.tableComment)
         }
     }
 
@@ -176,7 +204,7 @@ struct TableLayout: Equatable {
     /// Equal in everything a layout reads, field order included (`ModelState.==` ignores it).
     private static func identical(_ a: ModelState, _ b: ModelState) -> Bool {
         a.name == b.name && a.table == b.table && a.fields == b.fields && a.uniqueTogether == b.uniqueTogether
-            && a.indexes == b.indexes
+            && a.indexes == b.indexes && a.constraints == b.constraints && a.tableComment == b.tableComment
     }
 
     /// Django's automatic join table: `id`, `<model>_id`, `<target>_id`, both foreign keys
@@ -233,7 +261,11 @@ struct TableLayout: Equatable {
                 copy.indexes = table.indexes.map {
                     var i = $0
                     i.columns = i.columns.map(field)
-                    if !i.id.hasPrefix("meta:"), let colon = i.id.firstIndex(of: ":") {
+                    i.descending = i.descending.map(field)
+                    i.include = i.include.map(field)
+                    if i.id.hasPrefix("meta:"), let new = renames.indexes[model]?[String(i.id.dropFirst(5))] {
+                        i.id = "meta:" + new
+                    } else if !i.id.hasPrefix("meta:") && !i.id.hasPrefix("constraint:"), let colon = i.id.firstIndex(of: ":") {
                         let role = i.id[..<colon]
                         i.id = role + ":" + i.id[i.id.index(after: colon)...].split(separator: ",").map { field(String($0)) }.joined(separator: ",")
                     }
@@ -261,8 +293,10 @@ struct Renames {
     var models: [String: String] = [:]
     /// (model key after model renames, old field name) to new field name.
     var fields: [String: [String: String]] = [:]
+    /// (model key, old index name) to new index name (Django's `RenameIndex`).
+    var indexes: [String: [String: String]] = [:]
 
-    var isEmpty: Bool { models.isEmpty && fields.isEmpty }
+    var isEmpty: Bool { models.isEmpty && fields.isEmpty && indexes.isEmpty }
 
     func model(_ key: String) -> String { models[key] ?? key }
 
@@ -282,6 +316,7 @@ struct Renames {
             for (old, new) in map { inverse[new] = old }
             result.fields[result.model(model)] = inverse
         }
+        for (model, map) in indexes { result.indexes[model] = Dictionary(uniqueKeysWithValues: map.map { ($1, $0) }) }
         return result
     }
 }

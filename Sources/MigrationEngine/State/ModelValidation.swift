@@ -73,6 +73,25 @@ public enum ModelValidation {
                     problems.append("\(where_): unique together names unknown field '\(name)'")
                 }
             }
+            var constraintNames = Set<String>()
+            for constraint in model.constraints {
+                let what = "\(where_): constraint \(constraint.name)"
+                if !constraintNames.insert(constraint.name).inserted { problems.append("\(what) declared twice") }
+                if !SQLWriter.isPlainIdentifier(constraint.name) || constraint.name.utf8.count > maxIdentifierLength {
+                    problems.append("\(what): name is not a plain identifier of at most \(maxIdentifierLength) characters")
+                }
+                if constraint.kind == .unique && constraint.fields.isEmpty { problems.append("\(what) has no fields") }
+                if constraint.kind == .check && constraint.condition == nil { problems.append("\(what) has no condition") }
+                for name in constraint.fields where model.field(name)?.hasColumn != true {
+                    problems.append("\(what) names unknown field '\(name)'")
+                }
+                if let condition = constraint.condition, condition.isEmpty || !fitsInAFile(condition) {
+                    problems.append("\(what) has an empty condition, or one with '/*', '*/' or NUL")
+                }
+            }
+            if let comment = model.tableComment, !fitsInAFile(comment) {
+                problems.append("\(where_): db table comment contains '/*', '*/' or NUL, which a migration file cannot hold")
+            }
             var indexNames = Set<String>()
             for index in model.indexes {
                 if !indexNames.insert(index.name).inserted { problems.append("\(where_): index \(index.name) declared twice") }
@@ -80,8 +99,11 @@ public enum ModelValidation {
                     problems.append("\(where_): index name '\(index.name)' is not a plain identifier of at most \(maxIdentifierLength) characters")
                 }
                 if index.fields.isEmpty { problems.append("\(where_): index \(index.name) has no fields") }
-                for name in index.fields where model.field(name)?.hasColumn != true {
+                for name in index.allFields where model.field(name)?.hasColumn != true {
                     problems.append("\(where_): index \(index.name) names unknown field '\(name)'")
+                }
+                if let condition = index.condition, condition.isEmpty || !fitsInAFile(condition) {
+                    problems.append("\(where_): index \(index.name) has an empty condition, or one with '/*', '*/' or NUL")
                 }
             }
         }
