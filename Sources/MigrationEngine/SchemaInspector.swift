@@ -72,7 +72,7 @@ enum SchemaInspector {
         let server = try connection.serverKind()
         let layout = TableLayout(state)
         var differences: [SchemaDifference] = []
-        let tables = layout.tables.values.filter { only?.contains($0.name) ?? true }.sorted { $0.name < $1.name }
+        let tables = layout.tables.values.filter { $0.managed && (only?.contains($0.name) ?? true) }.sorted { $0.name < $1.name }
         for table in tables {
             differences += compare(table, in: layout, with: live, on: server)
         }

@@ -52,4 +52,20 @@ import TestSupport
             }
         }
     }
+
+    @Test func anUnmanagedTableIsLeftAlone() async throws {
+        let directory = Fixtures.temporaryDirectory()
+        defer { Fixtures.remove(directory) }
+        try Fixtures.makeMigration(ModelOptionTests.withLegacy, in: directory)
+        try await TestDatabase.withFreshDatabase { (url: String) async throws -> Void in
+            try TestDatabase.run(url, "CREATE TABLE legacy_accounts (id BIGSERIAL PRIMARY KEY, owner TEXT NOT NULL, extra INT)")
+            try Migrator.migrate(connectionString: url, directory: directory)
+            #expect(try Migrator.drift(connectionString: url, directory: directory) == [])
+            try TestDatabase.run(url, "INSERT INTO legacy_accounts (owner) VALUES ('x'); INSERT INTO myproject_link (account_id) SELECT id FROM legacy_accounts")
+            try Migrator.migrate(connectionString: url, directory: directory, to: .zero)
+            // Its rows and its column the models do not know are still there.
+            #expect(try TestDatabase.query(url, "SELECT owner FROM legacy_accounts") == [["x"]])
+            #expect(try TestDatabase.query(url, "SELECT count(*)::TEXT FROM information_schema.tables WHERE table_name = 'myproject_link'") == [["0"]])
+        }
+    }
 }

@@ -113,6 +113,33 @@ import Testing
         #expect(try MigrationLoader.replay(try MigrationLoader.load(directory: created), appLabel: Fixtures.app) == Fixtures.state(v2))
     }
 
+    static let legacy = Model("Legacy", table: "legacy_accounts", managed: false) { AutoField("id"); TextField("owner") }
+    static let withLegacy = Fixtures.bank + [legacy, Model("Link") { AutoField("id"); ForeignKey("account", to: "Legacy", onDelete: .cascade) }]
+
+    @Test func anUnmanagedModelIsKnownButGetsNoSQL() throws {
+        let state = try Fixtures.state(Self.withLegacy)
+        let before = try Fixtures.state(Fixtures.bank)
+        let create = Operation.createModel(try #require(state.model("Legacy")))
+        #expect(try create.forwardSQL(from: before).isEmpty && create.backwardSQL(from: before).isEmpty)
+        var afterLegacy = before
+        try create.stateForwards(&afterLegacy)
+        let link = try Operation.createModel(try #require(state.model("Link"))).forwardSQL(from: afterLegacy)
+        #expect(link[0].contains(#"REFERENCES "legacy_accounts" ("id") ON DELETE CASCADE"#))
+        // Turning managed on or off is recorded, with no SQL.
+        let managed = Fixtures.bank + [Model("Legacy", table: "legacy_accounts") { AutoField("id"); TextField("owner") },
+                                       Self.withLegacy[4]]
+        let (up, down) = try detector.roundTrip(
+            Self.withLegacy, managed,
+            forward: [.alterModelOptions(name: "Legacy", managed: true)], reverse: [.alterModelOptions(name: "Legacy", managed: false)])
+        #expect(up.isEmpty && down.isEmpty)
+        let directory = Fixtures.temporaryDirectory()
+        defer { Fixtures.remove(directory) }
+        try Fixtures.makeMigration(Self.withLegacy, in: directory)
+        let text = try String(contentsOf: directory.appendingPathComponent("0001_initial.sql"), encoding: .utf8)
+        #expect(text.contains(#""managed":false"#) && !text.contains(#"CREATE TABLE "legacy_accounts""#))
+        #expect(try MigrationLoader.replay(try MigrationLoader.load(directory: directory), appLabel: Fixtures.app) == state)
+    }
+
     @Test func declarationsRefused() {
         for models in [
             Self.customers(constraints: [UniqueConstraint(fields: ["missing"], name: "u")]),

@@ -36,6 +36,10 @@ extension AutodetectorRun {
             if model.now.tableComment != model.wanted.tableComment {
                 try run.emit(.alterModelTableComment(name: model.wanted.name, comment: model.wanted.tableComment))
             }
+            // Django's generate_altered_options, for `managed`.
+            if model.now.managed != model.wanted.managed {
+                try run.emit(.alterModelOptions(name: model.wanted.name, managed: model.wanted.managed))
+            }
         }
     }
 

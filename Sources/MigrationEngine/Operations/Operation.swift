@@ -25,6 +25,8 @@ public enum Operation: Equatable, Sendable {
     case renameIndex(model: String, oldName: String, newName: String)
     /// Sets or clears the table's comment (Django's `db_table_comment`).
     case alterModelTableComment(name: String, comment: String?)
+    /// Django's `AlterModelOptions`, for the one option with a schema meaning here: `managed`.
+    case alterModelOptions(name: String, managed: Bool)
 
     // MARK: - Describing
 
@@ -48,6 +50,7 @@ public enum Operation: Equatable, Sendable {
         case .removeConstraint(let model, let name): return "Remove constraint \(name) from model \(model.lowercased())"
         case .renameIndex(let model, let old, let new): return "Rename index \(old) on \(model.lowercased()) to \(new)"
         case .alterModelTableComment(let name, _): return "Alter \(name.lowercased()) table comment"
+        case .alterModelOptions(let name, _): return "Change Meta options on \(name.lowercased())"
         }
     }
 
@@ -70,6 +73,7 @@ public enum Operation: Equatable, Sendable {
         case .removeConstraint(let model, let name): return "remove_\(model.lowercased())_\(name.lowercased())"
         case .renameIndex(_, let old, let new): return "rename_\(old.lowercased())_\(new.lowercased())"
         case .alterModelTableComment(let name, _): return "alter_\(name.lowercased())_table_comment"
+        case .alterModelOptions(let name, _): return "alter_\(name.lowercased())_options"
         }
     }
 }

@@ -4,7 +4,7 @@ extension Operation: Codable {
     enum CodingKeys: String, CodingKey {
         case type, model, name, oldName = "old_name", newName = "new_name", modelName = "model_name"
         case field, oneOffDefault = "one_off_default", index, uniqueTogether = "unique_together", table = "db_table"
-        case constraint, tableComment = "table_comment"
+        case constraint, tableComment = "table_comment", managed
     }
 
     /// The Django class name, the `type` of the JSON record.
@@ -25,6 +25,7 @@ extension Operation: Codable {
         case .removeConstraint: return "RemoveConstraint"
         case .renameIndex: return "RenameIndex"
         case .alterModelTableComment: return "AlterModelTableComment"
+        case .alterModelOptions: return "AlterModelOptions"
         }
     }
 
@@ -57,6 +58,7 @@ extension Operation: Codable {
             self = .renameIndex(model: try string(.modelName), oldName: try string(.oldName), newName: try string(.newName))
         case "AlterModelTableComment":
             self = .alterModelTableComment(name: try string(.name), comment: try c.decodeIfPresent(String.self, forKey: .tableComment))
+        case "AlterModelOptions": self = .alterModelOptions(name: try string(.name), managed: try c.decode(Bool.self, forKey: .managed))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown operation type \(type)")
         }
@@ -111,6 +113,9 @@ extension Operation: Codable {
         case .alterModelTableComment(let name, let comment):
             try c.encode(name, forKey: .name)
             try c.encodeIfPresent(comment, forKey: .tableComment)
+        case .alterModelOptions(let name, let managed):
+            try c.encode(name, forKey: .name)
+            try c.encode(managed, forKey: .managed)
         }
     }
 }

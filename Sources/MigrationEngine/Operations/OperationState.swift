@@ -60,6 +60,8 @@ extension Operation {
             }
         case .alterModelTableComment(let name, let comment):
             try change(name, in: &state) { $0.tableComment = comment }
+        case .alterModelOptions(let name, let managed):
+            try change(name, in: &state) { $0.managed = managed }
         }
     }
 

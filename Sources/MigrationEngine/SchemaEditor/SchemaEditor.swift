@@ -25,6 +25,9 @@ struct SchemaEditor {
         let old = before.renamed(renames)
         var editor = SchemaEditor()
         for id in Set(old.tables.keys).union(after.tables.keys).sorted() {
+            // An unmanaged table, on either side, is not this project's to change (Django writes
+            // no SQL for an unmanaged model, nor for turning `managed` on or off).
+            if old.tables[id]?.managed == false || after.tables[id]?.managed == false { continue }
             switch (old.tables[id], after.tables[id]) {
             case (let o?, nil): editor.droppedTables.append(o)
             case (nil, let n?): editor.createdTables.append(n)

@@ -30,6 +30,9 @@ struct TableLayout: Equatable {
         var checks: [TableCheck] = []
         /// `COMMENT ON TABLE` (Django's `db_table_comment`).
         var comment: String? = nil
+        /// False for the tables of an unmanaged model (its join tables too): known, for the
+        /// foreign keys that point at them, but never created, changed or dropped.
+        var managed = true
 
         func column(_ id: String) -> Column? { columns.first { $0.id == id } }
     }
@@ -109,7 +112,8 @@ struct TableLayout: Equatable {
             for field in model.fields {
                 switch field.kind.type.relation {
                 case .manyToMany(let to)?:
-                    guard let target = state.model(to), let joined = TableLayout.joinTable(state, model, field, target) else { continue }
+                    guard let target = state.model(to), var joined = TableLayout.joinTable(state, model, field, target) else { continue }
+                    joined.managed = model.managed
                     tables[joined.id] = joined
                 case .foreignKey(let to, let onDelete)?:
                     guard let target = state.model(to), let targetKey = state.primaryKey(of: target),
@@ -159,7 +163,7 @@ struct TableLayout: Equatable {
                                                descending: index.descending, condition: index.condition, include: index.include))
             }
             tables[id] = Table(id: id, name: table, columns: columns, foreignKeys: foreignKeys, uniqueConstraints: [], indexes: indexes,
-                               checks: checks, comment: model.tableComment)
+                               checks: checks, comment: model.tableComment, managed: model.managed)
         }
     }
 
@@ -204,7 +208,7 @@ struct TableLayout: Equatable {
     /// Equal in everything a layout reads, field order included (`ModelState.==` ignores it).
     private static func identical(_ a: ModelState, _ b: ModelState) -> Bool {
         a.name == b.name && a.table == b.table && a.fields == b.fields && a.uniqueTogether == b.uniqueTogether
-            && a.indexes == b.indexes && a.constraints == b.constraints && a.tableComment == b.tableComment
+            && a.indexes == b.indexes && a.constraints == b.constraints && a.tableComment == b.tableComment && a.managed == b.managed
     }
 
     /// Django's automatic join table: `id`, `<model>_id`, `<target>_id`, both foreign keys

@@ -19,6 +19,7 @@ public struct Model: Sendable {
     public var indexes: [Index]
     public var constraints: [ConstraintState]
     public var tableComment: String?
+    public var managed: Bool
 
     /// - Parameters:
     ///   - table: the table name, if not `<app label>_<name lowercased>` (Django's `db_table`).
@@ -26,8 +27,9 @@ public struct Model: Sendable {
     ///   - indexes: extra indexes over one or more fields.
     ///   - constraints: `UniqueConstraint` and `CheckConstraint` values (Django's `constraints`).
     ///   - tableComment: Django's `db_table_comment`.
+    ///   - managed: Django's `managed`; false for a table migrations do not create or change.
     public init(_ name: String, table: String? = nil, uniqueTogether: [[String]] = [], indexes: [Index] = [],
-                constraints: [ConstraintState] = [], tableComment: String? = nil,
+                constraints: [ConstraintState] = [], tableComment: String? = nil, managed: Bool = true,
                 @FieldsBuilder fields: () -> [FieldState]) {
         self.name = name
         self.fields = fields()
@@ -36,6 +38,7 @@ public struct Model: Sendable {
         self.indexes = indexes
         self.constraints = constraints
         self.tableComment = tableComment
+        self.managed = managed
     }
 
     /// The model as state data, with the implicit `id` added when no field is the primary key and
@@ -60,7 +63,7 @@ public struct Model: Sendable {
                               condition: index.condition, include: index.include)
         }
         return ModelState(name: name, fields: fields, table: self.table, uniqueTogether: uniqueTogether, indexes: indexes,
-                          constraints: constraints, tableComment: tableComment)
+                          constraints: constraints, tableComment: tableComment, managed: managed)
     }
 }
 

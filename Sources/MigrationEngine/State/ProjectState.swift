@@ -54,10 +54,13 @@ public struct ModelState: Codable, Equatable, Sendable {
     public var constraints: [ConstraintState]
     /// Django's `db_table_comment`: `COMMENT ON TABLE`.
     public var tableComment: String?
+    /// Django's `managed`: false for a table something else creates and changes; the model is
+    /// known (relations to it, its state), and no migration writes SQL for it.
+    public var managed: Bool
 
     public init(name: String, fields: [FieldState], table: String? = nil,
                 uniqueTogether: [[String]] = [], indexes: [IndexState] = [], constraints: [ConstraintState] = [],
-                tableComment: String? = nil) {
+                tableComment: String? = nil, managed: Bool = true) {
         self.name = name
         self.fields = fields
         self.table = table
@@ -65,13 +68,14 @@ public struct ModelState: Codable, Equatable, Sendable {
         self.indexes = indexes.sorted { $0.name < $1.name }
         self.constraints = constraints.sorted { $0.name < $1.name }
         self.tableComment = tableComment
+        self.managed = managed
     }
 
     /// Equal when the fields are the same, in any order: a field added later sits last in the
     /// replayed state (and last in the table), wherever it is declared.
     public static func == (a: ModelState, b: ModelState) -> Bool {
         a.name == b.name && a.table == b.table && a.uniqueTogether == b.uniqueTogether && a.indexes == b.indexes
-            && a.constraints == b.constraints && a.tableComment == b.tableComment
+            && a.constraints == b.constraints && a.tableComment == b.tableComment && a.managed == b.managed
             && a.fields.sorted { $0.name < $1.name } == b.fields.sorted { $0.name < $1.name }
     }
 
@@ -87,7 +91,7 @@ public struct ModelState: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case name, fields, table = "db_table", uniqueTogether = "unique_together", indexes, constraints
-        case tableComment = "db_table_comment"
+        case tableComment = "db_table_comment", managed
     }
 
     public init(from decoder: Decoder) throws {
@@ -99,7 +103,8 @@ public struct ModelState: Codable, Equatable, Sendable {
             uniqueTogether: try c.decodeIfPresent([[String]].self, forKey: .uniqueTogether) ?? [],
             indexes: try c.decodeIfPresent([IndexState].self, forKey: .indexes) ?? [],
             constraints: try c.decodeIfPresent([ConstraintState].self, forKey: .constraints) ?? [],
-            tableComment: try c.decodeIfPresent(String.self, forKey: .tableComment)
+            tableComment: try c.decodeIfPresent(String.self, forKey: .tableComment),
+            managed: try c.decodeIfPresent(Bool.self, forKey: .managed) ?? true
         )
     }
 
@@ -112,6 +117,7 @@ public struct ModelState: Codable, Equatable, Sendable {
         if !indexes.isEmpty { try c.encode(indexes, forKey: .indexes) }
         if !constraints.isEmpty { try c.encode(constraints, forKey: .constraints) }
         try c.encodeIfPresent(tableComment, forKey: .tableComment)
+        if !managed { try c.encode(false, forKey: .managed) }
     }
 }
 
