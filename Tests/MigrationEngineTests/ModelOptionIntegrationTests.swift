@@ -68,4 +68,20 @@ import TestSupport
             #expect(try TestDatabase.query(url, "SELECT count(*)::TEXT FROM information_schema.tables WHERE table_name = 'myproject_link'") == [["0"]])
         }
     }
+
+    @Test func manyToManyThroughForwardAndBack() async throws {
+        let directory = Fixtures.temporaryDirectory()
+        defer { Fixtures.remove(directory) }
+        try Fixtures.makeMigration(Array(ManyToManyThroughTests.models.prefix(2)), in: directory)
+        try Fixtures.makeMigration(ManyToManyThroughTests.models, in: directory)
+        try await TestDatabase.withFreshDatabase { (url: String) async throws -> Void in
+            try Migrator.migrate(connectionString: url, directory: directory)
+            #expect(try Migrator.drift(connectionString: url, directory: directory) == [])
+            #expect(try TestDatabase.query(url, """
+                SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name LIKE 'myproject%' ORDER BY 1
+                """).map { $0[0] ?? "" } == ["myproject_customers", "myproject_orderline", "myproject_orders", "myproject_products"])
+            try Migrator.migrate(connectionString: url, directory: directory, to: .named("0001"))
+            #expect(try Migrator.drift(connectionString: url, directory: directory) == [])
+        }
+    }
 }

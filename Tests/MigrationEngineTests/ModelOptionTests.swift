@@ -152,3 +152,47 @@ import Testing
         }
     }
 }
+
+/// `ManyToManyField(through:)`: the user's model is the join table, and the field makes none.
+@Suite struct ManyToManyThroughTests {
+    static let models: [Model] = [
+        Fixtures.bank[0], Fixtures.bank[1],
+        Model("Orders") {
+            AutoField("id", primaryKey: true); DecimalField("subtotal", maxDigits: 18, decimalPlaces: 2)
+            ForeignKey("customer", to: "Customers", onDelete: .cascade, null: true)
+            ManyToManyField("product", to: "Products", through: "OrderLine")
+        },
+        Model("OrderLine", uniqueTogether: [["order", "product"]]) {
+            AutoField("id")
+            ForeignKey("order", to: "Orders", onDelete: .cascade)
+            ForeignKey("product", to: "Products", onDelete: .protect)
+            PositiveIntegerField("quantity", default: 1)
+        },
+    ]
+
+    @Test func theThroughModelIsTheJoinTable() throws {
+        let directory = Fixtures.temporaryDirectory()
+        defer { Fixtures.remove(directory) }
+        try Fixtures.makeMigration(Self.models, in: directory)
+        let text = try String(contentsOf: directory.appendingPathComponent("0001_initial.sql"), encoding: .utf8)
+        #expect(text.contains(#""through":"OrderLine""#))
+        #expect(!text.contains(#"CREATE TABLE "myproject_orders_product""#))
+        #expect(text.contains(#"CREATE TABLE "myproject_orderline""#))
+        let migrations = try MigrationLoader.load(directory: directory)
+        #expect(try MigrationLoader.replay(migrations, appLabel: Fixtures.app) == Fixtures.state(Self.models))
+        #expect(try Fixtures.makeMigration(Self.models, in: directory) == nil)
+        // Renaming the through model follows in the field.
+        var state = try Fixtures.state(Self.models)
+        try Operation.renameModel(oldName: "OrderLine", newName: "Line").stateForwards(&state)
+        #expect((state.model("Orders")?.field("product")?.kind.type as? ManyToManyField.Kind)?.through == "Line")
+        #expect(ModelValidation.validate(appLabel: Fixtures.app, models: state.sortedModels).isEmpty)
+    }
+
+    @Test func aThroughModelNeedsBothForeignKeys() {
+        var models = Self.models
+        models[3] = Model("OrderLine") { AutoField("id"); ForeignKey("order", to: "Orders", onDelete: .cascade) }
+        #expect(throws: ModelValidationError.self) { try Fixtures.state(models) }
+        models[2] = Model("Orders") { AutoField("id"); ManyToManyField("product", to: "Products", through: "Missing") }
+        #expect(throws: ModelValidationError.self) { try Fixtures.state(models) }
+    }
+}

@@ -105,6 +105,10 @@ public struct FieldParameters {
     public func decode<T: Decodable>(_ type: T.Type, forKey key: String) throws -> T {
         try container.decode(type, forKey: FieldCodingKey(key))
     }
+
+    public func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: String) throws -> T? {
+        try container.decodeIfPresent(type, forKey: FieldCodingKey(key))
+    }
 }
 
 /// Where a field kind writes its parameters into its JSON object.

@@ -98,11 +98,15 @@ extension Operation {
         renamed.name = newName
         state.store(renamed)
         let pointsAtOld = { (field: FieldState) in field.kind.target?.lowercased() == oldKey }
-        for (key, model) in state.models where model.fields.contains(where: pointsAtOld) {
+        let throughOld = { (field: FieldState) in (field.kind.type as? ManyToManyField.Kind)?.through?.lowercased() == oldKey }
+        for (key, model) in state.models where model.fields.contains(where: { pointsAtOld($0) || throughOld($0) }) {
             state.models[key]?.fields = model.fields.map { field in
-                guard pointsAtOld(field) else { return field }
                 var field = field
-                field.kind = field.kind.retargeted(to: newName)
+                if pointsAtOld(field) { field.kind = field.kind.retargeted(to: newName) }
+                if throughOld(field), var kind = field.kind.type as? ManyToManyField.Kind {
+                    kind.through = newName
+                    field.kind = FieldKind(kind)
+                }
                 return field
             }
         }

@@ -112,6 +112,8 @@ struct TableLayout: Equatable {
             for field in model.fields {
                 switch field.kind.type.relation {
                 case .manyToMany(let to)?:
+                    // Through a model of the user's: that model's table is the join table.
+                    if (field.kind.type as? ManyToManyField.Kind)?.through != nil { continue }
                     guard let target = state.model(to), var joined = TableLayout.joinTable(state, model, field, target) else { continue }
                     joined.managed = model.managed
                     tables[joined.id] = joined
