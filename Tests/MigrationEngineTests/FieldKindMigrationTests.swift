@@ -116,6 +116,31 @@ import Testing
             #expect(down.count == (field.name == "slug" ? 2 : 1))
         }
 
+        // Renamed (the questioner says so): the column is renamed, never dropped and added.
+        for field in added {
+            let renamed = field.renamed(field.name + "_new")
+            let (up, down) = try detector.roundTrip([customers { field }] + Array(Fixtures.bank.dropFirst()),
+                                                    [customers { renamed }] + Array(Fixtures.bank.dropFirst()),
+                                                    forward: [.renameField(model: "Customers", oldName: field.name, newName: renamed.name)],
+                                                    reverse: [.renameField(model: "Customers", oldName: renamed.name, newName: field.name)],
+                                                    renames: ["customers.\(field.name)=\(renamed.name)"])
+            #expect(up.first == "ALTER TABLE \"\(table)\" RENAME COLUMN \"\(field.name)\" TO \"\(renamed.name)\";", "\(field.kind)")
+            #expect(down.first == "ALTER TABLE \"\(table)\" RENAME COLUMN \"\(renamed.name)\" TO \"\(field.name)\";", "\(field.kind)")
+            #expect(!(up + down).contains { $0.contains("DROP COLUMN") || $0.contains("ADD COLUMN") })
+        }
+
+        // Altered (a comment given): an AlterField, and only the comment changes.
+        for field in added {
+            var commented = field
+            commented.dbComment = "about \(field.name)"
+            let (up, down) = try detector.roundTrip([customers { field }] + Array(Fixtures.bank.dropFirst()),
+                                                    [customers { commented }] + Array(Fixtures.bank.dropFirst()),
+                                                    forward: [.alterField(model: "Customers", field: commented)],
+                                                    reverse: [.alterField(model: "Customers", field: field)])
+            #expect(up == ["COMMENT ON COLUMN \"\(table)\".\"\(field.column)\" IS 'about \(field.name)';"], "\(field.kind)")
+            #expect(down == ["COMMENT ON COLUMN \"\(table)\".\"\(field.column)\" IS NULL;"], "\(field.kind)")
+        }
+
         // IntegerField -> PositiveIntegerField: the same column type, a CHECK added; and back.
         let (up, down) = try detector.roundTrip(
             [customers { IntegerField("stock", default: 0) }] + Array(Fixtures.bank.dropFirst()),
