@@ -28,7 +28,7 @@ public struct BankResponder: HTTPResponder {
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         try await log.handle(request, context: context) { request, context in
-            try await operations.respond(to: request) {
+            try await operations.respond(to: request, routing: context.routing) {
                 try await hostCheck.handle(request, context: context) { request, context in
                     try await api.respond(to: request, context: context)
                 }

@@ -78,7 +78,7 @@ struct MakeMigrationsCommand: ParsableCommand {
     @Flag(name: [.customLong("no-input"), .customLong("noinput")], help: "Ask nothing: no renames, no one-off defaults.") var noInput = false
     @Option(name: .customLong("rename"), help: ArgumentHelp("Answer yes to a rename question: Old=New for a model, model.old=new for a field.", valueName: "rename"))
     var renames: [String] = []
-    @Option(name: .customLong("default"), help: ArgumentHelp("A one-off value for existing rows of a new NOT NULL field: model.field=value.", valueName: "default"))
+    @Option(name: .customLong("default"), help: ArgumentHelp("A one-off value for existing rows of a new NOT NULL field, or for the NULLs of a field turned NOT NULL: model.field=value.", valueName: "default"))
     var defaults: [String] = []
     @Option(name: [.short, .customLong("verbosity")], help: "3 prints the file on a dry run.") var verbosity = 1
     @Flag(help: "Write a merge migration for two branches' migrations (two leaves in the graph).") var merge = false

@@ -9,6 +9,8 @@ public struct SchemaDifference: Equatable, Sendable, CustomStringConvertible {
         /// foreign keys give on PostgreSQL (on CockroachDB both are INT8).
         case integerNarrowerThanBigint
         case indexMissing
+        /// A column without the CHECK its field kind gives it (`"n" >= 0` of a positive integer).
+        case checkMissing
         case foreignKeyMissing, foreignKeyNotInMigrations
         /// The foreign key is there with another ON DELETE rule: Django 5.2 writes NO ACTION and
         /// cascades in Python; this service relies on the database's CASCADE.
@@ -60,6 +62,8 @@ enum SchemaInspector {
         /// Each index's key columns, per table (unique constraints included: they are indexes).
         var indexes: [String: [[String]]] = [:]
         var foreignKeys: [String: [LiveForeignKey]] = [:]
+        /// The columns a CHECK constraint reads, per table.
+        var checkedColumns: [String: Set<String>] = [:]
     }
 
     /// The differences, table by table; empty when the database matches.
@@ -68,7 +72,7 @@ enum SchemaInspector {
         let server = try connection.serverKind()
         let layout = TableLayout(state)
         var differences: [SchemaDifference] = []
-        let tables = layout.tables.values.filter { only?.contains($0.name) ?? true }.sorted { $0.name < $1.name }
+        let tables = layout.tables.values.filter { $0.managed && (only?.contains($0.name) ?? true) }.sorted { $0.name < $1.name }
         for table in tables {
             differences += compare(table, in: layout, with: live, on: server)
         }
@@ -112,6 +116,16 @@ enum SchemaInspector {
                 name: try row.decode(String.self, at: 1), column: try row.decode(String.self, at: 2),
                 targetTable: try row.decode(String.self, at: 3), rule: try row.decode(String.self, at: 4)))
         }
+        for row in try connection.execute("""
+            SELECT tc.table_name, ccu.column_name
+            FROM information_schema.table_constraints tc
+            JOIN information_schema.constraint_column_usage ccu
+              ON ccu.constraint_schema = tc.constraint_schema AND ccu.constraint_name = tc.constraint_name
+             AND ccu.table_name = tc.table_name
+            WHERE tc.table_schema = current_schema() AND tc.constraint_type = 'CHECK'
+            """) {
+            live.checkedColumns[try row.decode(String.self, at: 0), default: []].insert(try row.decode(String.self, at: 1))
+        }
         return live
     }
 
@@ -151,6 +165,12 @@ enum SchemaInspector {
                 fix: unique
                     ? "ALTER TABLE \(SQLWriter.quote(table.name)) ADD CONSTRAINT \(SQLWriter.quote(name)) UNIQUE (\(list));"
                     : "CREATE INDEX \(SQLWriter.quote(name)) ON \(SQLWriter.quote(table.name)) (\(list));"))
+        }
+        for column in table.columns where liveColumns[column.name] != nil {
+            guard let check = column.check, !(live.checkedColumns[table.name]?.contains(column.name) ?? false) else { continue }
+            differences.append(.init(kind: .checkMissing, table: table.name,
+                                     description: "\(table.name).\(column.name): no CHECK (\(check.condition(column: column.name))) (\(check.name))",
+                                     fix: SQLWriter.addCheck(table.name, check, column: column.name)))
         }
         differences += compareForeignKeys(table, in: layout, live: live.foreignKeys[table.name] ?? [], columnName: columnName)
         return differences
@@ -199,7 +219,7 @@ enum SchemaInspector {
             let targetColumn = target.columns.first { $0.id == fk.targetColumn }?.name ?? fk.targetColumn
             let add = """
                 ALTER TABLE \(SQLWriter.quote(table.name)) ADD CONSTRAINT \(SQLWriter.quote(fk.name)) FOREIGN KEY (\(SQLWriter.quote(column))) \
-                REFERENCES \(SQLWriter.quote(target.name)) (\(SQLWriter.quote(targetColumn))) ON DELETE \(fk.onDelete.rawValue);
+                REFERENCES \(SQLWriter.quote(target.name)) (\(SQLWriter.quote(targetColumn))) ON DELETE \(fk.onDelete.sql);
                 """
             guard let found = live.first(where: { $0.column == column && $0.targetTable == target.name }) else {
                 differences.append(.init(kind: .foreignKeyMissing, table: table.name,
@@ -207,10 +227,10 @@ enum SchemaInspector {
                 continue
             }
             matched.insert(found.name)
-            if found.rule != fk.onDelete.rawValue {
+            if found.rule != fk.onDelete.sql {
                 differences.append(.init(
                     kind: .foreignKeyRule, table: table.name,
-                    description: "\(table.name).\(column): foreign key to \(target.name) is ON DELETE \(found.rule), expected \(fk.onDelete.rawValue)",
+                    description: "\(table.name).\(column): foreign key to \(target.name) is ON DELETE \(found.rule), expected \(fk.onDelete.sql)",
                     fix: "ALTER TABLE \(SQLWriter.quote(table.name)) DROP CONSTRAINT \(SQLWriter.quote(found.name));\n" + add))
             }
         }

@@ -9,7 +9,7 @@ import Testing
     /// reaches the other state. Returns the forward and backward SQL of the forward operations.
     @discardableResult
     func roundTrip(_ from: [Model], _ to: [Model], forward: [Operation], reverse: [Operation],
-                   renames: [String] = []) throws -> (up: [String], down: [String]) {
+                   renames: [String] = [], ignoringNullAlterationsBack: Bool = false) throws -> (up: [String], down: [String]) {
         let a = try Fixtures.state(from), b = try Fixtures.state(to)
         let questioner = ScriptedQuestioner(renames: renames)
         let ops = try Autodetector(from: a, to: b).changes(questioner: questioner)
@@ -17,7 +17,9 @@ import Testing
         var replayed = a
         for op in ops { try op.stateForwards(&replayed) }
         #expect(replayed == b)
-        let backOps = try Autodetector(from: b, to: a).changes(questioner: ScriptedQuestioner(renames: renames.map(Self.invert)))
+        let backQuestioner = ScriptedQuestioner(renames: renames.map(Self.invert))
+        let backOps = try Autodetector(from: b, to: a).changes(
+            questioner: ignoringNullAlterationsBack ? IgnoringNullAlterations(answers: backQuestioner) : backQuestioner)
         #expect(backOps == reverse)
         var back = b
         for op in backOps { try op.stateForwards(&back) }
@@ -190,7 +192,9 @@ import Testing
             [Self.customers()],
             [Model("Customers") { AutoField("id"); wider }],
             forward: [.alterField(model: "Customers", field: wider.state)],
-            reverse: [.alterField(model: "Customers", field: CharField("name", maxLength: 250).state)])
+            reverse: [.alterField(model: "Customers", field: CharField("name", maxLength: 250).state)],
+            // Back, the field turns NOT NULL: answered "Ignore for now", the NULLs left to the user.
+            ignoringNullAlterationsBack: true)
         #expect(sql.up == [
             "ALTER TABLE \"myproject_customers\" ALTER COLUMN \"name\" TYPE VARCHAR(300);",
             "ALTER TABLE \"myproject_customers\" ALTER COLUMN \"name\" SET DEFAULT 'anon';",

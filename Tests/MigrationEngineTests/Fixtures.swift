@@ -85,3 +85,18 @@ final class ScriptedInput: @unchecked Sendable {
         InteractiveQuestioner(readLine: { self.answers.isEmpty ? nil : self.answers.removeFirst() }, write: { self.prompts += $0 })
     }
 }
+
+/// Answers "Ignore for now" when a nullable field turns NOT NULL (the existing NULLs are the
+/// user's to handle), and passes every other question on.
+struct IgnoringNullAlterations: Questioner {
+    var answers: Questioner
+    func askRenameModel(app: String, from old: ModelState, to new: ModelState) -> Bool { answers.askRenameModel(app: app, from: old, to: new) }
+    func askRenameField(app: String, model: ModelState, from old: FieldState, to new: FieldState) -> Bool {
+        answers.askRenameField(app: app, model: model, from: old, to: new)
+    }
+    func askNotNullAddition(app: String, model: ModelState, field: FieldState) throws -> FieldDefault {
+        try answers.askNotNullAddition(app: app, model: model, field: field)
+    }
+    func askNotNullAlteration(app: String, model: ModelState, field: FieldState) throws -> FieldDefault? { nil }
+    func askMerge(app: String, overlapping: [String]) throws -> Bool { try answers.askMerge(app: app, overlapping: overlapping) }
+}

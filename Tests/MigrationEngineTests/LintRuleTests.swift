@@ -50,6 +50,18 @@ import Testing
         #expect(Self.reports(ExplicitTransaction.self, "START something; SELECT 'BEGIN';").isEmpty)
     }
 
+    @Test func jsonbBtreeIndex() {
+        let table = #"CREATE TABLE "p" ("id" BIGSERIAL NOT NULL PRIMARY KEY, "data" JSONB NOT NULL);"#
+        #expect(Self.reports(JSONBIndex.self, table + "\n" + #"CREATE INDEX "i" ON "p" ("data");"#) == [#"B-tree index on "p"."data", a JSONB column"#])
+        #expect(Self.reports(JSONBIndex.self, table + "\n" + #"CREATE UNIQUE INDEX "i" ON "p" USING btree ("data");"#).count == 1)
+        #expect(Self.reports(JSONBIndex.self, table + "\n" + #"CREATE INDEX "i" ON "p" USING GIN ("data");"#).isEmpty)
+        #expect(Self.reports(JSONBIndex.self, table + "\n" + #"CREATE INDEX "i" ON "p" ((data->>'k'));"#).isEmpty)
+        #expect(Self.reports(JSONBIndex.self, #"CREATE TABLE "q" ("doc" JSONB PRIMARY KEY);"#) == [#""q"."doc" is JSONB and the primary key"#])
+        #expect(Self.reports(JSONBIndex.self, #"ALTER TABLE "myproject_customers" ADD COLUMN "doc" JSONB NULL UNIQUE;"#)
+                == [#""myproject_customers"."doc" is JSONB and UNIQUE"#])
+        #expect(Self.reports(JSONBIndex.self, #"CREATE INDEX "i" ON "myproject_customers" ("name");"#).isEmpty)
+    }
+
     @Test func ddlAfterWrite() {
         #expect(Self.reports(DDLAfterWrite.self, "SELECT 1;\nUPDATE t SET a = 1;\nCREATE INDEX i ON t (a);")
             == ["schema change after the write at line 2 (UPDATE): CockroachDB refuses a schema change that follows a write in one transaction"])

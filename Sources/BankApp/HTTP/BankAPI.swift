@@ -29,8 +29,9 @@ struct BankAPI: HTTPResponder {
     }
 
     private func route(_ request: Request, context: Context) async throws -> Response {
-        let target = RequestTarget(request.head.path ?? "/")
-        guard let route = Route.match(path: target.path) else { throw APIError.unknownPath }
+        let routing = context.routing ?? Routing(request.head.path ?? "/")
+        let target = routing.target
+        guard let route = routing.route else { throw APIError.unknownPath }
         let method = request.method
         guard route.allowedMethods.contains(method) else {
             throw APIError.methodNotAllowed(method, allow: route.allowedMethods)

@@ -31,29 +31,43 @@ public struct AllowedHosts: Sendable, Equatable {
     /// `Example.com:8000` → `example.com`, `[::1]:8000` → `[::1]`; nil for an empty or malformed value
     /// (Django's `split_domain_port` and its host validation regex).
     static func hostName(fromHeader header: String?) -> String? {
-        guard let header = header?.lowercased(), !header.isEmpty else { return nil }
-        var host: Substring
-        var port: Substring = ""
-        if header.hasPrefix("[") {
-            guard let close = header.firstIndex(of: "]") else { return nil }
-            host = header[...close]
-            let rest = header[header.index(after: close)...]
-            if !rest.isEmpty {
-                guard rest.first == ":" else { return nil }
-                port = rest.dropFirst()
-            }
-            guard host.dropFirst().dropLast().allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else { return nil }
+        // Byte by byte: every request's Host goes through here.
+        guard let header, !header.isEmpty else { return nil }
+        let bytes = header.utf8
+        var hostEnd: String.UTF8View.Index
+        if bytes.first == UInt8(ascii: "[") {
+            guard let close = bytes.firstIndex(of: UInt8(ascii: "]")) else { return nil }
+            let inner = bytes[bytes.index(after: bytes.startIndex)..<close]
+            guard inner.allSatisfy({ isHexDigit($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") }) else { return nil }
+            hostEnd = bytes.index(after: close)
+            if hostEnd != bytes.endIndex && bytes[hostEnd] != UInt8(ascii: ":") { return nil }
         } else {
-            let parts = header.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-            host = parts[0]
-            if parts.count == 2 { port = parts[1] }
-            guard !host.isEmpty,
-                  host.allSatisfy({ ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "-" || $0 == "." || $0 == "_" })
-            else { return nil }
+            hostEnd = bytes.firstIndex(of: UInt8(ascii: ":")) ?? bytes.endIndex
+            let host = bytes[..<hostEnd]
+            guard !host.isEmpty, host.allSatisfy(isHostNameByte) else { return nil }
         }
-        guard port.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-        if host.hasSuffix(".") { host = host.dropLast() }  // a trailing dot is the same name
-        return String(host)
+        let port = hostEnd == bytes.endIndex ? bytes[hostEnd...] : bytes[bytes.index(after: hostEnd)...]
+        guard port.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+        var host = bytes[..<hostEnd]
+        if host.last == UInt8(ascii: ".") { host = host.dropLast() }  // a trailing dot is the same name
+        return String(Substring(host)).lowercased()
+    }
+
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"): return true
+        default: return false
+        }
+    }
+
+    private static func isHostNameByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"):
+            return true
+        default:
+            return false
+        }
     }
 }
 

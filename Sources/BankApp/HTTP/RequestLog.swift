@@ -51,6 +51,8 @@ final class RequestStats: Sendable {
 public struct BankRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     let stats = RequestStats()
+    /// Set by `RequestLogMiddleware`, so the path is parsed and matched once per request.
+    var routing: Routing?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -78,14 +80,12 @@ struct RequestLogMiddleware: RouterMiddleware {
         context.logger[metadataKey: "hb.request.id"] = nil
         context.logger[metadataKey: "request_id"] = .string(id)
         let method = request.method.rawValue
-        let path = String(request.head.path?.prefix(200) ?? "")
-        let route = Self.routeTemplate(request.head.path ?? "/")
+        let rawPath = request.head.path
+        let routing = Routing(request.head.path ?? "/")
+        context.routing = routing
+        let route = routing.template
         let stats = context.stats
-        let logger = {
-            var logger = self.logger
-            logger[metadataKey: "request_id"] = .string(id)
-            return logger
-        }()
+        let requestLogger = self.logger
         let metrics = self.metrics
         metrics.requestStarted()
         @Sendable func finish(_ status: HTTPResponse.Status, failure: String? = nil) {
@@ -101,8 +101,10 @@ struct RequestLogMiddleware: RouterMiddleware {
                 if let sqlState = failed.sqlState { metrics.statementFailed(sqlState: sqlState) }
             }
             let level: Logger.Level = failure != nil || status.code >= 500 ? .warning : .info
-            guard logger.logLevel <= level else { return }  // the line is not built for nothing
-            var line = "\(method) \(path) \(status.code) \(oneDecimal(milliseconds))ms"
+            guard requestLogger.logLevel <= level else { return }  // the line is not built for nothing
+            var logger = requestLogger
+            logger[metadataKey: "request_id"] = .string(id)
+            var line = "\(method) \((rawPath ?? "").prefix(200)) \(status.code) \(oneDecimal(milliseconds))ms"
             if counts.extraAttempts > 0 { line += " retries=\(counts.extraAttempts)" }
             if let failure { line += " (\(failure))" }
             logger.log(level: level, "\(line)", metadata: [
@@ -138,10 +140,5 @@ struct RequestLogMiddleware: RouterMiddleware {
 
     /// The route's template for the metrics (`/customer/{id}/`), never the raw path; `other` for
     /// paths that are no route.
-    static func routeTemplate(_ target: String) -> String {
-        let path = RequestTarget(target).path
-        if let route = Route.match(path: path) { return route.template }
-        if let probe = OperationsEndpoint(path: path) { return probe.rawValue }
-        return "other"
-    }
+    static func routeTemplate(_ target: String) -> String { Routing(target).template }
 }

@@ -10,6 +10,16 @@ import Hummingbird
 /// than to bend a general router into it.
 enum Resource: String, Sendable, CaseIterable {
     case customer, product, order
+
+    /// The resource a path segment names, without making a String of it.
+    init?(segment: Substring) {
+        switch segment {
+        case "customer": self = .customer
+        case "product": self = .product
+        case "order": self = .order
+        default: return nil
+        }
+    }
 }
 
 enum Route: Equatable, Sendable {
@@ -32,9 +42,9 @@ enum Route: Equatable, Sendable {
         case 1:
             if segments[0] == "ping" { return .ping }
             if segments[0] == "openapi.json" { return .openAPI }
-            return Resource(rawValue: String(segments[0])).map { .collection($0) }
+            return Resource(segment: segments[0]).map { .collection($0) }
         case 2:
-            return Resource(rawValue: String(segments[0])).map { .item($0, rawID: segments[1]) }
+            return Resource(segment: segments[0]).map { .item($0, rawID: segments[1]) }
         default:
             return nil
         }
@@ -64,14 +74,36 @@ extension Route {
         switch self {
         case .ping: return "/ping/"
         case .openAPI: return "/openapi.json"
-        case .collection(let resource): return "/\(resource.rawValue)/"
-        case .item(let resource, _): return "/\(resource.rawValue)/{id}/"
+        case .collection(.customer): return "/customer/"
+        case .collection(.product): return "/product/"
+        case .collection(.order): return "/order/"
+        case .item(.customer, _): return "/customer/{id}/"
+        case .item(.product, _): return "/product/{id}/"
+        case .item(.order, _): return "/order/{id}/"
         }
     }
 }
 
+/// Where a request goes, worked out once per request by `RequestLogMiddleware` and carried in
+/// the context: its target, and the API route or operations endpoint its path names.
+struct Routing: Sendable {
+    let target: RequestTarget
+    let route: Route?
+    let operations: OperationsEndpoint?
+
+    init(_ target: String) {
+        self.target = RequestTarget(target)
+        route = Route.match(path: self.target.path)
+        operations = route == nil ? OperationsEndpoint(path: self.target.path) : nil
+    }
+
+    /// The route's template for the metrics (`/customer/{id}/`), never the raw path; `other` for
+    /// paths that are no route.
+    var template: String { route?.template ?? operations?.rawValue ?? "other" }
+}
+
 /// A request target split into path and query (`/customer/?limit=2` → `/customer/`, `limit=2`).
-struct RequestTarget: Equatable {
+struct RequestTarget: Equatable, Sendable {
     var path: Substring
     var query: Substring?
 

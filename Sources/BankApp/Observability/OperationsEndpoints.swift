@@ -10,11 +10,14 @@ enum OperationsEndpoint: String, CaseIterable {
     case readiness = "/readyz"
     case metrics = "/metrics"
 
-    /// `/healthz` and `/healthz/` alike, as the API's paths.
+    /// `/healthz` and `/healthz/` alike, as the API's paths (no String made per request).
     init?(path: Substring) {
-        let trimmed = path.count > 1 && path.last == "/" ? path.dropLast() : path
-        guard let endpoint = Self(rawValue: String(trimmed)) else { return nil }
-        self = endpoint
+        switch path.last == "/" ? path.dropLast() : path {
+        case "/healthz": self = .health
+        case "/readyz": self = .readiness
+        case "/metrics": self = .metrics
+        default: return nil
+        }
     }
 }
 
@@ -26,9 +29,10 @@ struct OperationsResponder: Sendable {
     /// Whether `/metrics` is served here (METRICS=on) rather than on an address of its own, or not at all.
     let servesMetrics: Bool
 
-    func respond(to request: Request, next: () async throws -> Response) async throws -> Response {
-        guard let endpoint = OperationsEndpoint(path: RequestTarget(request.head.path ?? "/").path),
-              endpoint != .metrics || servesMetrics
+    /// `routing`: the request's, when the caller worked it out already.
+    func respond(to request: Request, routing: Routing? = nil, next: () async throws -> Response) async throws -> Response {
+        let routing = routing ?? Routing(request.head.path ?? "/")
+        guard let endpoint = routing.operations, endpoint != .metrics || servesMetrics
         else { return try await next() }
         guard request.method == .get || request.method == .head else {
             return APIError.methodNotAllowed(request.method, allow: [.get, .head]).response

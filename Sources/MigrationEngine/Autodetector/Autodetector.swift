@@ -31,13 +31,16 @@ public struct Autodetector {
 
     static let steps: [Step] = [
         Step(name: "generate_renamed_models") { try $0.generateRenamedModels() },
-        Step(name: "generate_altered_db_table") { try $0.generateAlteredDbTable() },
+        // With Django's generate_altered_db_table_comment, which changes no table name either.
+        Step(name: "generate_altered_db_table") { try $0.generateAlteredDbTable(); try $0.generateAlteredDbTableComment() },
         Step(name: "generate_renamed_fields") { try $0.generateRenamedFields() },
+        // With Django's generate_renamed_indexes and generate_removed_constraints.
         Step(name: "generate_removed_indexes, generate_removed_altered_unique_together") { try $0.generateRemovedIndexesAndUniqueTogether() },
         Step(name: "generate_created_models") { try $0.generateCreatedModels() },
         Step(name: "generate_removed_fields") { try $0.generateRemovedFields() },
         Step(name: "generate_added_fields") { try $0.generateAddedFields() },
         Step(name: "generate_altered_fields") { try $0.generateAlteredFields() },
+        // With Django's generate_added_constraints.
         Step(name: "generate_altered_unique_together, generate_added_indexes") { try $0.generateAddedUniqueTogetherAndIndexes() },
         Step(name: "generate_deleted_models") { try $0.generateDeletedModels() },
     ]

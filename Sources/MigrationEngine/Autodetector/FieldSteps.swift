@@ -36,19 +36,27 @@ extension AutodetectorRun {
             for field in wanted.fields where current.models[key]?.field(field.name) == nil {
                 var oneOff: FieldDefault?
                 if !field.null && field.defaultValue == nil && field.hasColumn && !field.kind.isAuto {
-                    oneOff = try questioner.askNotNullAddition(app: app, model: wanted, field: field)
+                    // Django's `default` fills the existing rows without asking.
+                    oneOff = try field.fillDefault ?? questioner.askNotNullAddition(app: app, model: wanted, field: field)
                 }
                 try emit(.addField(model: wanted.name, field: field, oneOffDefault: oneOff))
             }
         }
     }
 
-    /// Django's `generate_altered_fields`: fields whose definition differs.
+    /// Django's `generate_altered_fields`: fields whose definition differs. A nullable field
+    /// turning NOT NULL without a lasting default asks for a value for the existing NULLs (Django's
+    /// `ask_not_null_alteration`), unless it has Django's `default` (`fillDefault`).
     mutating func generateAlteredFields() throws {
         for key in keptKeys {
             guard let wanted = target.models[key] else { continue }
-            for field in wanted.fields where current.models[key]?.field(field.name) != field {
-                try emit(.alterField(model: wanted.name, field: field))
+            for field in wanted.fields {
+                guard let now = current.models[key]?.field(field.name), now != field else { continue }
+                var oneOff: FieldDefault?
+                if now.null && !field.null && field.hasColumn && field.defaultValue == nil {
+                    oneOff = try field.fillDefault ?? questioner.askNotNullAlteration(app: app, model: wanted, field: field)
+                }
+                try emit(.alterField(model: wanted.name, field: field, oneOffDefault: oneOff))
             }
         }
     }

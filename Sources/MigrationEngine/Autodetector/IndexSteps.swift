@@ -10,11 +10,25 @@ extension AutodetectorRun {
         }
     }
 
-    /// Indexes of model `key` that are not in the target as they are.
+    /// Indexes of model `key` that are not in the target as they are: one the target has under
+    /// another name, with the same definition, is renamed (Django's `RenameIndex`); the others go.
+    /// So do its constraints not in the target as they are (Django's `generate_removed_constraints`).
     mutating func generateRemovedIndexes(of key: String) throws {
         guard let model = kept(key) else { return }
         for index in model.now.indexes where !model.wanted.indexes.contains(index) {
-            try emit(.removeIndex(model: model.wanted.name, name: index.name))
+            let renamed = model.wanted.indexes.first { wanted in
+                var same = wanted
+                same.name = index.name
+                return same == index && !model.now.indexes.contains { $0.name == wanted.name }
+            }
+            if let renamed {
+                try emit(.renameIndex(model: model.wanted.name, oldName: index.name, newName: renamed.name))
+            } else {
+                try emit(.removeIndex(model: model.wanted.name, name: index.name))
+            }
+        }
+        for constraint in model.now.constraints where !model.wanted.constraints.contains(constraint) {
+            try emit(.removeConstraint(model: model.wanted.name, name: constraint.name))
         }
     }
 
@@ -41,11 +55,15 @@ extension AutodetectorRun {
         try emit(.alterUniqueTogether(model: model.wanted.name, uniqueTogether: model.wanted.uniqueTogether))
     }
 
-    /// The target's indexes of model `key` that are not there yet.
+    /// The target's indexes of model `key` that are not there yet, then its constraints
+    /// (Django's `generate_added_constraints`).
     mutating func generateAddedIndexes(of key: String) throws {
         guard let model = kept(key) else { return }
         for index in model.wanted.indexes where !model.now.indexes.contains(index) {
             try emit(.addIndex(model: model.wanted.name, index: index))
+        }
+        for constraint in model.wanted.constraints where !model.now.constraints.contains(constraint) {
+            try emit(.addConstraint(model: model.wanted.name, constraint: constraint))
         }
     }
 }

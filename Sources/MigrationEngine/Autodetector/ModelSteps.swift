@@ -30,6 +30,19 @@ extension AutodetectorRun {
         }
     }
 
+    /// Django's `generate_altered_db_table_comment`: a kept model whose table comment changed.
+    mutating func generateAlteredDbTableComment() throws {
+        try forEachKeptModel { run, model in
+            if model.now.tableComment != model.wanted.tableComment {
+                try run.emit(.alterModelTableComment(name: model.wanted.name, comment: model.wanted.tableComment))
+            }
+            // Django's generate_altered_options, for `managed`.
+            if model.now.managed != model.wanted.managed {
+                try run.emit(.alterModelOptions(name: model.wanted.name, managed: model.wanted.managed))
+            }
+        }
+    }
+
     /// Django's `generate_created_models`: models only in the target, each after the models it
     /// points at. In a foreign key cycle the first model waiting is created without the fields
     /// that point at models not created yet (and the indexes and unique sets over them); those
@@ -70,13 +83,15 @@ extension AutodetectorRun {
         let lateNames = Set(late.map(\.name))
         var early = model
         early.fields.removeAll { lateNames.contains($0.name) }
-        early.indexes.removeAll { !lateNames.isDisjoint(with: $0.fields) }
+        early.indexes.removeAll { !lateNames.isDisjoint(with: $0.allFields) }
         early.uniqueTogether.removeAll { !lateNames.isDisjoint(with: $0) }
+        early.constraints.removeAll { !lateNames.isDisjoint(with: $0.fields) }
         var completions: [Operation] = []
         if early.uniqueTogether != model.uniqueTogether {
             completions.append(.alterUniqueTogether(model: model.name, uniqueTogether: model.uniqueTogether))
         }
         completions += model.indexes.filter { !early.indexes.contains($0) }.map { .addIndex(model: model.name, index: $0) }
+        completions += model.constraints.filter { !early.constraints.contains($0) }.map { .addConstraint(model: model.name, constraint: $0) }
         return (early, late, completions)
     }
 
@@ -127,8 +142,11 @@ extension AutodetectorRun {
     /// Removes the indexes of model `key` over `field`, and its unique-together sets with it.
     mutating func removeIndexesAndUniqueTogether(holding field: String, of key: String) throws {
         guard let model = current.models[key] else { return }
-        for index in model.indexes where index.fields.contains(field) {
+        for index in model.indexes where index.allFields.contains(field) {
             try emit(.removeIndex(model: model.name, name: index.name))
+        }
+        for constraint in model.constraints where constraint.fields.contains(field) {
+            try emit(.removeConstraint(model: model.name, name: constraint.name))
         }
         let remaining = model.uniqueTogether.filter { !$0.contains(field) }
         if remaining != model.uniqueTogether {
@@ -144,6 +162,8 @@ extension AutodetectorRun {
             if let target = a.kind.target, target.lowercased() == oldKey { a.kind = a.kind.retargeted(to: newKey) }
             return a.name == b.name && a.null == b.null && a.primaryKey == b.primaryKey && a.unique == b.unique
                 && a.dbIndex == b.dbIndex && a.defaultValue == b.defaultValue && a.kind.sameIgnoringTargetCase(b.kind)
+                && a.fillDefault == b.fillDefault && a.dbColumn == b.dbColumn && a.dbComment == b.dbComment
+                && a.relatedName == b.relatedName && a.choices == b.choices
         }
     }
 }

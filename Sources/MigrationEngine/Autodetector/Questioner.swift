@@ -21,6 +21,9 @@ public protocol Questioner {
     /// Whether to merge two branches that both change `overlapping` (`model.field`s, or whole
     /// models); MergeMigration.swift holds the answers.
     func askMerge(app: String, overlapping: [String]) throws -> Bool
+    /// A value for the existing NULLs when a nullable field without a default turns NOT NULL, or
+    /// nil to leave them to be handled by hand before `migrate` (Django's "Ignore for now").
+    func askNotNullAlteration(app: String, model: ModelState, field: FieldState) throws -> FieldDefault?
 }
 
 /// Asked questions that cannot be answered: makemigrations stops, writing nothing.
@@ -31,6 +34,11 @@ public struct QuestionerError: Error, CustomStringConvertible {
 extension Questioner {
     static func notNullMessage(model: ModelState, field: FieldState) -> String {
         "It is impossible to add a non-nullable field '\(field.name)' to \(model.key) without specifying a default. "
+            + "This is because the database needs something to populate existing rows."
+    }
+
+    static func notNullAlterationMessage(model: ModelState, field: FieldState) -> String {
+        "It is impossible to change a nullable field '\(field.name)' on \(model.key) to non-nullable without providing a default. "
             + "This is because the database needs something to populate existing rows."
     }
 
@@ -50,6 +58,10 @@ public struct NonInteractiveQuestioner: Questioner {
     public func askNotNullAddition(app: String, model: ModelState, field: FieldState) throws -> FieldDefault {
         throw QuestionerError(description: Self.notNullMessage(model: model, field: field)
             + " Give the field a default or null: true, or pass --default \(model.key).\(field.name)=VALUE.")
+    }
+    public func askNotNullAlteration(app: String, model: ModelState, field: FieldState) throws -> FieldDefault? {
+        throw QuestionerError(description: Self.notNullAlterationMessage(model: model, field: field)
+            + " Give the field a default or keep null: true, or pass --default \(model.key).\(field.name)=VALUE.")
     }
 }
 
@@ -89,6 +101,32 @@ public struct InteractiveQuestioner: Questioner {
             }
         }
         throw QuestionerError(description: "no default given for \(model.key).\(field.name)")
+    }
+
+    public func askNotNullAlteration(app: String, model: ModelState, field: FieldState) throws -> FieldDefault? {
+        write(Self.notNullAlterationMessage(model: model, field: field) + "\n")
+        write("Please select a fix:\n")
+        write(" 1) Provide a one-off default now (will be set on all existing rows with a null value for this column)\n")
+        write(" 2) Ignore for now. Existing rows that contain NULL values will have to be handled manually, for example with an UPDATE in a migration of its own before this one.\n")
+        write(" 3) Quit, and add a default to the field's declaration\n")
+        while true {
+            write("Select an option: ")
+            guard let answer = readLine()?.trimmingSpaces() else { break }
+            if answer == "3" { break }
+            if answer == "2" { return nil }
+            guard answer == "1" else { write("Please select a valid option.\n"); continue }
+            return try askValue(model: model, field: field)
+        }
+        throw QuestionerError(description: "no default given for \(model.key).\(field.name)")
+    }
+
+    private func askValue(model: ModelState, field: FieldState) throws -> FieldDefault {
+        while true {
+            write("Please enter the default value for \(field.name) (\(field.kind.typeName)\(field.kind.type.defaultPromptHint)): ")
+            guard let text = readLine() else { throw QuestionerError(description: "no default given for \(model.key).\(field.name)") }
+            if let value = Self.parseDefault(text, for: field) { return value }
+            write("That is not a valid \(field.kind.typeName) value.\n")
+        }
     }
 
     /// "y"/"yes" is yes; "n"/"no" or an empty line (or end of input) is no; anything else asks again.
@@ -143,9 +181,22 @@ public struct ScriptedQuestioner: Questioner {
     }
 
     public func askNotNullAddition(app: String, model: ModelState, field: FieldState) throws -> FieldDefault {
-        guard let text = defaults["\(model.key).\(field.name.lowercased())"] else {
+        guard let value = try given(model: model, field: field) else {
             return try fallback.askNotNullAddition(app: app, model: model, field: field)
         }
+        return value
+    }
+
+    public func askNotNullAlteration(app: String, model: ModelState, field: FieldState) throws -> FieldDefault? {
+        guard let value = try given(model: model, field: field) else {
+            return try fallback.askNotNullAlteration(app: app, model: model, field: field)
+        }
+        return value
+    }
+
+    /// The `--default` for this field, nil when none was given.
+    private func given(model: ModelState, field: FieldState) throws -> FieldDefault? {
+        guard let text = defaults["\(model.key).\(field.name.lowercased())"] else { return nil }
         guard let value = Self.parseDefault(text, for: field) else {
             throw QuestionerError(description: "--default \(model.key).\(field.name)=\(text): not a valid \(field.kind.typeName) value")
         }

@@ -7,6 +7,8 @@ public enum FieldDefault: Equatable, Sendable {
     case boolean(Bool)
     /// The current time when the row is inserted (`now()`).
     case now
+    /// A new random UUID for each row (`gen_random_uuid()`, built into both servers).
+    case randomUUID
 
     /// The value as SQL, the same on both servers: a quoted literal, a number, `TRUE`, `now()`.
     public var sql: String {
@@ -16,6 +18,7 @@ public enum FieldDefault: Equatable, Sendable {
         case .decimal(let text): return text
         case .boolean(let b): return b ? "TRUE" : "FALSE"
         case .now: return "now()"
+        case .randomUUID: return "gen_random_uuid()"
         }
     }
 
@@ -31,8 +34,8 @@ public enum FieldDefault: Equatable, Sendable {
 
 extension FieldDefault: Codable {
     /// Encoded as a one-key object: `{"string": "x"}`, `{"integer": 1}`, `{"decimal": "0.00"}`,
-    /// `{"boolean": true}`, `{"now": true}`.
-    enum CodingKeys: String, CodingKey { case string, integer, decimal, boolean, now }
+    /// `{"boolean": true}`, `{"now": true}`, `{"uuid": true}`.
+    enum CodingKeys: String, CodingKey { case string, integer, decimal, boolean, now, uuid }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -46,6 +49,7 @@ extension FieldDefault: Codable {
         }
         else if let v = try c.decodeIfPresent(Bool.self, forKey: .boolean) { self = .boolean(v) }
         else if c.contains(.now) { self = .now }
+        else if c.contains(.uuid) { self = .randomUUID }
         else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "unknown default"))
         }
@@ -59,6 +63,7 @@ extension FieldDefault: Codable {
         case .decimal(let v): try c.encode(v, forKey: .decimal)
         case .boolean(let v): try c.encode(v, forKey: .boolean)
         case .now: try c.encode(true, forKey: .now)
+        case .randomUUID: try c.encode(true, forKey: .uuid)
         }
     }
 }

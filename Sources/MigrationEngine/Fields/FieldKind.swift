@@ -5,12 +5,17 @@ public struct FieldKind: Equatable, Sendable, CustomStringConvertible {
 
     public init(_ type: any FieldType) { self.type = type }
 
-    /// Every kind, in the order the README lists them. A migration file's `"type"` is looked up
+    /// Every kind (the README's table lists them all). A migration file's `"type"` is looked up
     /// here: a kind missing from this list cannot be read back.
     public static let all: [any FieldType.Type] = [
         AutoField.Kind.self, BigAutoField.Kind.self, CharField.Kind.self, TextField.Kind.self,
         IntegerField.Kind.self, BigIntegerField.Kind.self, DecimalField.Kind.self, BooleanField.Kind.self,
         DateTimeField.Kind.self, ForeignKey.Kind.self, ManyToManyField.Kind.self,
+        SmallAutoField.Kind.self, SmallIntegerField.Kind.self, PositiveIntegerField.Kind.self,
+        PositiveSmallIntegerField.Kind.self, PositiveBigIntegerField.Kind.self, FloatField.Kind.self,
+        DateField.Kind.self, TimeField.Kind.self, DurationField.Kind.self, UUIDField.Kind.self, JSONField.Kind.self,
+        BinaryField.Kind.self, EmailField.Kind.self, SlugField.Kind.self, URLField.Kind.self,
+        GenericIPAddressField.Kind.self, OneToOneField.Kind.self,
     ]
 
     private static let byName: [String: any FieldType.Type] =

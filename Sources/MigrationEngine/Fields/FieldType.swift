@@ -45,6 +45,16 @@ public protocol FieldType: Hashable, Sendable {
     /// Whether the database numbers the column itself (it must then be the primary key, and
     /// an added one needs no value for existing rows). Default: false.
     var isAutoIncrement: Bool { get }
+
+    /// Django's `data_type_check_constraints`: a CHECK the column always has, `%(column)s`
+    /// standing for its quoted name (`%(column)s >= 0`). Default: none.
+    var columnCheck: String? { get }
+    /// Whether a field of this kind is unique whatever its declaration says (a one-to-one
+    /// relation). Default: false.
+    var impliesUnique: Bool { get }
+    /// The access method of the column's plain index when it is not the default B-tree (`GIN`
+    /// for `JSONB`, which older CockroachDB cannot use as a B-tree key). Default: nil.
+    var indexMethod: String? { get }
 }
 
 extension FieldType {
@@ -57,6 +67,9 @@ extension FieldType {
     public var relation: FieldRelation? { nil }
     public func retargeted(to model: String) -> Self { self }
     public var isAutoIncrement: Bool { false }
+    public var columnCheck: String? { nil }
+    public var impliesUnique: Bool { false }
+    public var indexMethod: String? { nil }
 
     /// Whether `other` is this same kind with the same parameters.
     func isEqual(to other: any FieldType) -> Bool { (other as? Self) == self }
@@ -91,6 +104,10 @@ public struct FieldParameters {
 
     public func decode<T: Decodable>(_ type: T.Type, forKey key: String) throws -> T {
         try container.decode(type, forKey: FieldCodingKey(key))
+    }
+
+    public func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: String) throws -> T? {
+        try container.decodeIfPresent(type, forKey: FieldCodingKey(key))
     }
 }
 

@@ -38,16 +38,53 @@ public struct ForeignKey: FieldDeclaration {
                 problems.append("foreign key to unknown model '\(to)'")
             }
             if onDelete == .setNull && !field.null { problems.append("on delete SET NULL needs null: true") }
+            if onDelete == .setDefault && !field.null { problems.append("on delete SET DEFAULT needs null: true") }
             return problems
         }
+
+        /// A one-off value typed at the prompt for existing rows (a foreign key takes no lasting
+        /// default): the target's key is a number, a UUID or text, written as typed (a number)
+        /// or quoted, and the server casts it to the key's type.
+        public func parseDefault(_ text: String) -> FieldDefault? {
+            guard !text.isEmpty else { return nil }
+            return Int64(text).map(FieldDefault.integer) ?? .string(text)
+        }
+
+        public var defaultPromptHint: String { ", the primary key of an existing \(to)" }
     }
 }
 
-/// What ON DELETE does for a foreign key.
+/// What deleting a referenced row does, as Django's `on_delete`, and the `ON DELETE` rule that
+/// makes the database do it (this project has no ORM collector: every rule is the database's).
+/// The raw value is the name in migration files.
 public enum OnDelete: String, Codable, Sendable, CaseIterable {
+    /// Deletes the referencing rows.
     case cascade = "CASCADE"
+    /// Sets the referencing column to NULL (needs `null: true`).
     case setNull = "SET NULL"
+    /// Refuses the delete while rows refer to it.
     case restrict = "RESTRICT"
+    /// Django's `PROTECT`: the delete is refused while rows refer to it, by the database's
+    /// `RESTRICT` (Django raises `ProtectedError` before asking the database).
+    case protect = "PROTECT"
+    /// Sets the referencing column to its database default (`ON DELETE SET DEFAULT`). A foreign
+    /// key takes no lasting default, so that is NULL: it needs `null: true`.
+    case setDefault = "SET DEFAULT"
+    /// Django's `DO_NOTHING`: no action of its own, `ON DELETE NO ACTION`: the database still
+    /// refuses a delete that would leave a dangling reference (checked at the statement's end,
+    /// foreign keys being immediate here).
+    case doNothing = "DO_NOTHING"
+
+    /// The rule in `ON DELETE ...`, and as `information_schema.referential_constraints` shows it.
+    public var sql: String {
+        switch self {
+        case .cascade: return "CASCADE"
+        case .setNull: return "SET NULL"
+        case .restrict, .protect: return "RESTRICT"
+        case .setDefault: return "SET DEFAULT"
+        case .doNothing: return "NO ACTION"
+        }
+    }
 }
 
 extension FieldKind {

@@ -42,12 +42,13 @@ extension LintRule {
     public static let destructiveChange = DestructiveChange.rule
     public static let unknownDirective = UnknownDirective.rule
     public static let unreadableFile = UnreadableFile.rule
+    public static let jsonbBtreeIndex = JSONBIndex.rule
 
     /// Every rule, in the order `manage lint --rules` lists them.
     public static let all: [LintRule] = [
         .schemaChangesInTransaction, .explicitTransaction, .ddlAfterWrite, .alterIndexedColumnType, .alterColumnType,
-        .primaryKeyChange, .int32Id, .enumValueUsed, .deferrable, .advisoryLock, .concurrentIndex, .destructiveChange,
-        .unknownDirective, .unreadableFile,
+        .primaryKeyChange, .int32Id, .jsonbBtreeIndex, .enumValueUsed, .deferrable, .advisoryLock, .concurrentIndex,
+        .destructiveChange, .unknownDirective, .unreadableFile,
     ]
 
     public static func named(_ id: String) -> LintRule? { all.first { $0.id == id } }

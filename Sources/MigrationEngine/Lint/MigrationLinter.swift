@@ -130,7 +130,7 @@ public enum MigrationLinter {
     static let checks: [any LintCheck.Type] = [
         UnknownDirective.self, ExplicitTransaction.self, SchemaChangesInTransaction.self, DDLAfterWrite.self,
         Deferrable.self, AdvisoryLock.self, ConcurrentIndex.self, EnumValueUsed.self, DestructiveChange.self,
-        Int32Id.self, AlterIndexedColumnType.self, AlterColumnType.self, PrimaryKeyChange.self,
+        Int32Id.self, AlterIndexedColumnType.self, AlterColumnType.self, PrimaryKeyChange.self, JSONBIndex.self,
     ]
 
     /// One pass over the statements of one part of a file: every check sees every statement, in

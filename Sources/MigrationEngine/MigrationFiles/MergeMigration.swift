@@ -91,13 +91,19 @@ enum MergeMigration {
         case .deleteModel(let name): return [Touch(model: name.lowercased(), field: nil)]
         case .renameModel(let old, let new): return [Touch(model: old.lowercased(), field: nil), Touch(model: new.lowercased(), field: nil)]
         case .alterModelTable(let name, _), .alterUniqueTogether(let name, _): return [Touch(model: name.lowercased(), field: nil)]
-        case .addField(let model, let field, _), .alterField(let model, let field):
+        case .addField(let model, let field, _), .alterField(let model, let field, _):
             return [Touch(model: model.lowercased(), field: field.name.lowercased())]
         case .removeField(let model, let name): return [Touch(model: model.lowercased(), field: name.lowercased())]
         case .renameField(let model, let old, let new):
             return [Touch(model: model.lowercased(), field: old.lowercased()), Touch(model: model.lowercased(), field: new.lowercased())]
         case .addIndex(let model, let index): return [Touch(model: model.lowercased(), field: "index \(index.name.lowercased())")]
         case .removeIndex(let model, let name): return [Touch(model: model.lowercased(), field: "index \(name.lowercased())")]
+        case .renameIndex(let model, let old, let new):
+            return [Touch(model: model.lowercased(), field: "index \(old.lowercased())"), Touch(model: model.lowercased(), field: "index \(new.lowercased())")]
+        case .addConstraint(let model, let constraint):
+            return [Touch(model: model.lowercased(), field: "constraint \(constraint.name.lowercased())")]
+        case .removeConstraint(let model, let name): return [Touch(model: model.lowercased(), field: "constraint \(name.lowercased())")]
+        case .alterModelTableComment(let name, _), .alterModelOptions(let name, _): return [Touch(model: name.lowercased(), field: nil)]
         }
     }
 }

@@ -42,7 +42,7 @@ public enum MigrationOptimizer {
         case (.createModel(var model), .addField(let name, let field, _)) where same(model.name, name):
             model.fields.append(field)
             return [.createModel(model)]
-        case (.createModel(var model), .alterField(let name, let field)) where same(model.name, name):
+        case (.createModel(var model), .alterField(let name, let field, _)) where same(model.name, name):
             guard let index = model.fields.firstIndex(where: { same($0.name, field.name) }) else { return nil }
             model.fields[index] = field
             return [.createModel(model)]
@@ -56,13 +56,15 @@ public enum MigrationOptimizer {
             return [.createModel(model)]
         case (.addField(let model, let field, _), .removeField(let name, let fieldName)) where same(model, name) && same(field.name, fieldName):
             return []
-        case (.addField(let model, _, let oneOff), .alterField(let name, let field)) where same(model, name) && sameField(first, field.name):
+        case (.addField(let model, _, let oneOff), .alterField(let name, let field, _)) where same(model, name) && sameField(first, field.name):
             return [.addField(model: model, field: field, oneOffDefault: field.null || field.defaultValue != nil ? nil : oneOff)]
         case (.addField(let model, let field, let oneOff), .renameField(let name, let old, let new)) where same(model, name) && same(field.name, old):
             return [.addField(model: model, field: field.renamed(new), oneOffDefault: oneOff)]
-        case (.alterField(let model, let field), .alterField(let name, let later)) where same(model, name) && same(field.name, later.name):
-            return [second]
-        case (.alterField(let model, let field), .removeField(let name, let fieldName)) where same(model, name) && same(field.name, fieldName):
+        case (.alterField(let model, let field, let fill), .alterField(let name, let later, let laterFill))
+            where same(model, name) && same(field.name, later.name):
+            // The first one's fill of existing NULLs still matters when the field ends NOT NULL.
+            return [.alterField(model: name, field: later, oneOffDefault: laterFill ?? (later.null ? nil : fill))]
+        case (.alterField(let model, let field, _), .removeField(let name, let fieldName)) where same(model, name) && same(field.name, fieldName):
             return [second]
         default:
             return nil
@@ -86,7 +88,7 @@ public enum MigrationOptimizer {
     /// does not refer to its model, or for a field operation, to its field.
     static func canPass(_ operation: Operation, through other: Operation) -> Bool {
         switch operation {
-        case .addField(let model, let field, _), .alterField(let model, let field):
+        case .addField(let model, let field, _), .alterField(let model, let field, _):
             return !references(other, model: model, field: field.name)
         case .removeField(let model, let name):
             return !references(other, model: model, field: name)
@@ -97,7 +99,8 @@ public enum MigrationOptimizer {
         case .renameModel(let old, let new):
             return !references(other, model: old) && !references(other, model: new)
         case .deleteModel(let name), .alterModelTable(let name, _), .alterUniqueTogether(let name, _), .removeIndex(let name, _),
-             .addIndex(let name, _):
+             .addIndex(let name, _), .renameIndex(let name, _, _), .addConstraint(let name, _), .removeConstraint(let name, _),
+             .alterModelTableComment(let name, _), .alterModelOptions(let name, _):
             return !references(other, model: name)
         }
     }
@@ -109,9 +112,11 @@ public enum MigrationOptimizer {
         case .deleteModel(let name), .alterModelTable(let name, _), .alterUniqueTogether(let name, _),
              .removeIndex(let name, _), .removeField(let name, _), .renameField(let name, _, _):
             return [name.lowercased()]
-        case .addIndex(let model, _): return [model.lowercased()]
+        case .addIndex(let name, _), .renameIndex(let name, _, _), .addConstraint(let name, _), .removeConstraint(let name, _),
+             .alterModelTableComment(let name, _), .alterModelOptions(let name, _):
+            return [name.lowercased()]
         case .renameModel(let old, let new): return [old.lowercased(), new.lowercased()]
-        case .addField(let model, let field, _), .alterField(let model, let field):
+        case .addField(let model, let field, _), .alterField(let model, let field, _):
             return [model.lowercased()] + (field.kind.target.map { [$0.lowercased()] } ?? [])
         }
     }
@@ -123,7 +128,7 @@ public enum MigrationOptimizer {
     static func references(_ operation: Operation, model: String, field: String) -> Bool {
         let model = model.lowercased(), field = field.lowercased()
         switch operation {
-        case .addField(let m, let f, _), .alterField(let m, let f):
+        case .addField(let m, let f, _), .alterField(let m, let f, _):
             return (m.lowercased() == model && f.name.lowercased() == field) || f.kind.target?.lowercased() == model
         case .removeField(let m, let name): return m.lowercased() == model && name.lowercased() == field
         case .renameField(let m, let old, let new): return m.lowercased() == model && [old.lowercased(), new.lowercased()].contains(field)

@@ -4,6 +4,7 @@ extension Operation: Codable {
     enum CodingKeys: String, CodingKey {
         case type, model, name, oldName = "old_name", newName = "new_name", modelName = "model_name"
         case field, oneOffDefault = "one_off_default", index, uniqueTogether = "unique_together", table = "db_table"
+        case constraint, tableComment = "table_comment", managed
     }
 
     /// The Django class name, the `type` of the JSON record.
@@ -20,6 +21,11 @@ extension Operation: Codable {
         case .addIndex: return "AddIndex"
         case .removeIndex: return "RemoveIndex"
         case .alterUniqueTogether: return "AlterUniqueTogether"
+        case .addConstraint: return "AddConstraint"
+        case .removeConstraint: return "RemoveConstraint"
+        case .renameIndex: return "RenameIndex"
+        case .alterModelTableComment: return "AlterModelTableComment"
+        case .alterModelOptions: return "AlterModelOptions"
         }
     }
 
@@ -36,13 +42,23 @@ extension Operation: Codable {
             self = .addField(model: try string(.modelName), field: try c.decode(FieldState.self, forKey: .field),
                              oneOffDefault: try c.decodeIfPresent(FieldDefault.self, forKey: .oneOffDefault))
         case "RemoveField": self = .removeField(model: try string(.modelName), name: try string(.name))
-        case "AlterField": self = .alterField(model: try string(.modelName), field: try c.decode(FieldState.self, forKey: .field))
+        case "AlterField":
+            self = .alterField(model: try string(.modelName), field: try c.decode(FieldState.self, forKey: .field),
+                               oneOffDefault: try c.decodeIfPresent(FieldDefault.self, forKey: .oneOffDefault))
         case "RenameField":
             self = .renameField(model: try string(.modelName), oldName: try string(.oldName), newName: try string(.newName))
         case "AddIndex": self = .addIndex(model: try string(.modelName), index: try c.decode(IndexState.self, forKey: .index))
         case "RemoveIndex": self = .removeIndex(model: try string(.modelName), name: try string(.name))
         case "AlterUniqueTogether":
             self = .alterUniqueTogether(model: try string(.modelName), uniqueTogether: try c.decode([[String]].self, forKey: .uniqueTogether))
+        case "AddConstraint":
+            self = .addConstraint(model: try string(.modelName), constraint: try c.decode(ConstraintState.self, forKey: .constraint))
+        case "RemoveConstraint": self = .removeConstraint(model: try string(.modelName), name: try string(.name))
+        case "RenameIndex":
+            self = .renameIndex(model: try string(.modelName), oldName: try string(.oldName), newName: try string(.newName))
+        case "AlterModelTableComment":
+            self = .alterModelTableComment(name: try string(.name), comment: try c.decodeIfPresent(String.self, forKey: .tableComment))
+        case "AlterModelOptions": self = .alterModelOptions(name: try string(.name), managed: try c.decode(Bool.self, forKey: .managed))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown operation type \(type)")
         }
@@ -67,9 +83,10 @@ extension Operation: Codable {
         case .removeField(let model, let name):
             try c.encode(model, forKey: .modelName)
             try c.encode(name, forKey: .name)
-        case .alterField(let model, let field):
+        case .alterField(let model, let field, let value):
             try c.encode(model, forKey: .modelName)
             try c.encode(field, forKey: .field)
+            try c.encodeIfPresent(value, forKey: .oneOffDefault)
         case .renameField(let model, let old, let new):
             try c.encode(model, forKey: .modelName)
             try c.encode(old, forKey: .oldName)
@@ -83,6 +100,22 @@ extension Operation: Codable {
         case .alterUniqueTogether(let model, let sets):
             try c.encode(model, forKey: .modelName)
             try c.encode(sets, forKey: .uniqueTogether)
+        case .addConstraint(let model, let constraint):
+            try c.encode(model, forKey: .modelName)
+            try c.encode(constraint, forKey: .constraint)
+        case .removeConstraint(let model, let name):
+            try c.encode(model, forKey: .modelName)
+            try c.encode(name, forKey: .name)
+        case .renameIndex(let model, let old, let new):
+            try c.encode(model, forKey: .modelName)
+            try c.encode(old, forKey: .oldName)
+            try c.encode(new, forKey: .newName)
+        case .alterModelTableComment(let name, let comment):
+            try c.encode(name, forKey: .name)
+            try c.encodeIfPresent(comment, forKey: .tableComment)
+        case .alterModelOptions(let name, let managed):
+            try c.encode(name, forKey: .name)
+            try c.encode(managed, forKey: .managed)
         }
     }
 }

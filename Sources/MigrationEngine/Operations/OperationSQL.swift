@@ -7,13 +7,18 @@ extension Operation {
         switch self {
         case .renameModel(let old, let new): return Renames(models: [old.lowercased(): new.lowercased()])
         case .renameField(let model, let old, let new): return Renames(fields: [model.lowercased(): [old: new]])
+        case .renameIndex(let model, let old, let new): return Renames(indexes: [model.lowercased(): [old: new]])
         default: return Renames()
         }
     }
 
     private var oneOffDefaults: SchemaEditor.OneOffDefaults {
-        guard case .addField(let model, let field, let value?) = self else { return [:] }
-        return [TableLayout.TableID(model: model.lowercased(), joinField: nil): [field.name: field.kind.type.defaultSQL(value)]]
+        switch self {
+        case .addField(let model, let field, let value?), .alterField(let model, let field, let value?):
+            return [TableLayout.TableID(model: model.lowercased(), joinField: nil): [field.name: field.kind.type.defaultSQL(value)]]
+        default:
+            return [:]
+        }
     }
 
     /// The statements that take the database from `before` to the state after this operation.

@@ -20,7 +20,7 @@ extension Operation {
             }
         case .removeField(let name, let fieldName):
             try change(name, in: &state) { try removeField(fieldName, from: &$0) }
-        case .alterField(let name, let field):
+        case .alterField(let name, let field, _):
             try change(name, in: &state) { model in
                 guard let index = model.fields.firstIndex(where: { $0.name == field.name }) else {
                     throw fail("there is no field \(model.name).\(field.name)")
@@ -41,6 +41,27 @@ extension Operation {
             }
         case .alterUniqueTogether(let name, let sets):
             try change(name, in: &state) { $0.uniqueTogether = ModelState.normalized(sets) }
+        case .addConstraint(let name, let constraint):
+            try change(name, in: &state) { model in
+                guard !model.constraints.contains(where: { $0.name == constraint.name }) else { throw fail("constraint \(constraint.name) already exists") }
+                model.constraints = (model.constraints + [constraint]).sorted { $0.name < $1.name }
+            }
+        case .removeConstraint(let name, let constraintName):
+            try change(name, in: &state) { model in
+                guard model.constraints.contains(where: { $0.name == constraintName }) else { throw fail("there is no constraint \(constraintName)") }
+                model.constraints.removeAll { $0.name == constraintName }
+            }
+        case .renameIndex(let name, let oldName, let newName):
+            try change(name, in: &state) { model in
+                guard let index = model.indexes.firstIndex(where: { $0.name == oldName }) else { throw fail("there is no index \(oldName)") }
+                guard !model.indexes.contains(where: { $0.name == newName }) else { throw fail("index \(newName) already exists") }
+                model.indexes[index].name = newName
+                model.indexes.sort { $0.name < $1.name }
+            }
+        case .alterModelTableComment(let name, let comment):
+            try change(name, in: &state) { $0.tableComment = comment }
+        case .alterModelOptions(let name, let managed):
+            try change(name, in: &state) { $0.managed = managed }
         }
     }
 
@@ -77,11 +98,15 @@ extension Operation {
         renamed.name = newName
         state.store(renamed)
         let pointsAtOld = { (field: FieldState) in field.kind.target?.lowercased() == oldKey }
-        for (key, model) in state.models where model.fields.contains(where: pointsAtOld) {
+        let throughOld = { (field: FieldState) in (field.kind.type as? ManyToManyField.Kind)?.through?.lowercased() == oldKey }
+        for (key, model) in state.models where model.fields.contains(where: { pointsAtOld($0) || throughOld($0) }) {
             state.models[key]?.fields = model.fields.map { field in
-                guard pointsAtOld(field) else { return field }
                 var field = field
-                field.kind = field.kind.retargeted(to: newName)
+                if pointsAtOld(field) { field.kind = field.kind.retargeted(to: newName) }
+                if throughOld(field), var kind = field.kind.type as? ManyToManyField.Kind {
+                    kind.through = newName
+                    field.kind = FieldKind(kind)
+                }
                 return field
             }
         }
@@ -89,8 +114,9 @@ extension Operation {
 
     private func removeField(_ fieldName: String, from model: inout ModelState) throws {
         guard model.field(fieldName) != nil else { throw fail("there is no field \(model.name).\(fieldName)") }
-        if model.uniqueTogether.contains(where: { $0.contains(fieldName) }) || model.indexes.contains(where: { $0.fields.contains(fieldName) }) {
-            throw fail("\(model.name).\(fieldName) is still in a unique together set or an index")
+        if model.uniqueTogether.contains(where: { $0.contains(fieldName) }) || model.indexes.contains(where: { $0.allFields.contains(fieldName) })
+            || model.constraints.contains(where: { $0.fields.contains(fieldName) }) {
+            throw fail("\(model.name).\(fieldName) is still in a unique together set, an index or a constraint")
         }
         model.fields.removeAll { $0.name == fieldName }
     }
@@ -104,7 +130,8 @@ extension Operation {
         model.fields[index].name = newName
         let rename = { (field: String) in field == oldName ? newName : field }
         model.uniqueTogether = ModelState.normalized(model.uniqueTogether.map { $0.map(rename) })
-        model.indexes = model.indexes.map { IndexState(name: $0.name, fields: $0.fields.map(rename)) }
+        model.indexes = model.indexes.map { $0.renaming(rename) }
+        model.constraints = model.constraints.map { var c = $0; c.fields = c.fields.map(rename); return c }
     }
 }
 

@@ -25,6 +25,9 @@ struct SchemaEditor {
         let old = before.renamed(renames)
         var editor = SchemaEditor()
         for id in Set(old.tables.keys).union(after.tables.keys).sorted() {
+            // An unmanaged table, on either side, is not this project's to change (Django writes
+            // no SQL for an unmanaged model, nor for turning `managed` on or off).
+            if old.tables[id]?.managed == false || after.tables[id]?.managed == false { continue }
             switch (old.tables[id], after.tables[id]) {
             case (let o?, nil): editor.droppedTables.append(o)
             case (nil, let n?): editor.createdTables.append(n)
@@ -48,7 +51,9 @@ struct SchemaEditor {
                 columnChanges += SQLWriter.addColumn(n.name, column, oneOffDefault: oneOffDefaults[column.id])
                 continue
             }
-            if alterColumn(was, into: column, table: n.name) { rebuilt.insert(column.id) }
+            if alterColumn(was, into: column, table: n.name, oldTable: o.name, oneOffDefault: oneOffDefaults[column.id]) {
+                rebuilt.insert(column.id)
+            }
         }
         for column in o.columns where n.column(column.id) == nil {
             columnChanges.append(SQLWriter.dropColumn(n.name, column.name))
@@ -60,11 +65,20 @@ struct SchemaEditor {
             }
         }
         alterIndexes(o, into: n, rebuilt: rebuilt)
+        for check in o.checks where !n.checks.contains(check) {
+            dropConstraints.append(SQLWriter.dropConstraint(o.name, check.name))
+        }
+        for check in n.checks where !o.checks.contains(check) {
+            addConstraints.append(SQLWriter.addTableCheck(n.name, check))
+        }
+        if o.comment != n.comment { columnChanges.append(SQLWriter.commentOnTable(n.name, n.comment)) }
     }
 
     /// A column on both sides; true when it was rebuilt (a type change that does not widen in
     /// place: add, copy, drop, rename), which its constraints and indexes must follow.
-    private mutating func alterColumn(_ was: TableLayout.Column, into column: TableLayout.Column, table: String) -> Bool {
+    /// `oneOffDefault` (SQL) fills the existing NULLs of a column that turns NOT NULL.
+    private mutating func alterColumn(_ was: TableLayout.Column, into column: TableLayout.Column, table: String, oldTable: String,
+                                      oneOffDefault: String? = nil) -> Bool {
         if was.name != column.name { renames.append(SQLWriter.renameColumn(table, was.name, column.name)) }
         var current = was, rebuilt = false
         if was.type != column.type {
@@ -73,7 +87,8 @@ struct SchemaEditor {
             } else {
                 let temporary = String("\(column.name.prefix(50))__new")
                 var fresh = column
-                fresh.name = temporary; fresh.null = true; fresh.defaultSQL = nil; fresh.primaryKey = false
+                fresh.name = temporary; fresh.null = true; fresh.defaultSQL = nil; fresh.primaryKey = false; fresh.check = nil
+                fresh.comment = nil
                 columnChanges += SQLWriter.addColumn(table, fresh)
                 columnChanges.append(SQLWriter.copyColumn(table, from: column.name, to: temporary, type: column.type))
                 columnChanges.append(SQLWriter.dropColumn(table, column.name))
@@ -81,16 +96,39 @@ struct SchemaEditor {
                 rebuilt = true
                 current.null = true
                 current.defaultSQL = nil
+                // Dropped with the old column.
+                current.check = nil
+                current.comment = nil
             }
         }
+        alterCheck(current.check, into: column.check, table: table, oldTable: oldTable, column: column.name)
         if current.defaultSQL != column.defaultSQL {
             columnChanges.append(SQLWriter.setDefault(table, column.name, column.defaultSQL))
         }
+        if current.comment != column.comment {
+            columnChanges.append(SQLWriter.commentOnColumn(table, column.name, column.comment))
+        }
         if current.null != column.null {
             if !column.null && column.defaultSQL != nil { columnChanges.append(SQLWriter.fillNulls(table, column.name)) }
-            columnChanges.append(SQLWriter.setNull(table, column.name, column.null))
+            if !column.null, column.defaultSQL == nil, let oneOffDefault {
+                columnChanges.append(SQLWriter.fillNulls(table, column.name, with: oneOffDefault))
+                columnChanges.append(SQLWriter.setNotNullAfterFill(table, column.name))
+            } else {
+                columnChanges.append(SQLWriter.setNull(table, column.name, column.null))
+            }
         }
         return rebuilt
+    }
+
+    /// A column's CHECK: dropped before the column changes, added after, renamed when only its
+    /// name changed (the table or column was renamed).
+    private mutating func alterCheck(_ was: TableLayout.Check?, into check: TableLayout.Check?, table: String, oldTable: String, column: String) {
+        if let was, let check, was.template == check.template {
+            if was.name != check.name { renames.append(SQLWriter.renameConstraint(table, was.name, check.name)) }
+            return
+        }
+        if let was { dropConstraints.append(SQLWriter.dropConstraint(oldTable, was.name)) }
+        if let check { addConstraints.append(SQLWriter.addCheck(table, check, column: column)) }
     }
 
     /// Foreign keys that go or change are dropped (before their column goes or changes) and
@@ -114,7 +152,8 @@ struct SchemaEditor {
     /// Indexes that go or change are dropped and created again; those kept under a new name are renamed.
     private mutating func alterIndexes(_ o: TableLayout.Table, into n: TableLayout.Table, rebuilt: Set<String>) {
         func unchanged(_ a: TableLayout.IndexDefinition, _ b: TableLayout.IndexDefinition) -> Bool {
-            a.columns == b.columns && a.unique == b.unique && rebuilt.isDisjoint(with: b.columns)
+            a.columns == b.columns && a.unique == b.unique && a.method == b.method && a.descending == b.descending
+                && a.condition == b.condition && a.include == b.include && rebuilt.isDisjoint(with: b.columns + b.include)
         }
         for index in o.indexes {
             if let kept = n.indexes.first(where: { $0.id == index.id }), unchanged(index, kept) {
@@ -154,6 +193,6 @@ struct SchemaEditor {
 extension TableLayout {
     /// Whether two foreign keys constrain the same thing (names aside).
     static func sameDefinition(_ a: ForeignKeyConstraint, _ b: ForeignKeyConstraint) -> Bool {
-        a.column == b.column && a.target == b.target && a.targetColumn == b.targetColumn && a.onDelete == b.onDelete
+        a.column == b.column && a.target == b.target && a.targetColumn == b.targetColumn && a.onDelete.sql == b.onDelete.sql
     }
 }

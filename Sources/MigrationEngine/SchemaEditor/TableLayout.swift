@@ -26,6 +26,13 @@ struct TableLayout: Equatable {
         var uniqueConstraints: [UniqueConstraint]
         /// Plain and unique indexes, created by their own statements.
         var indexes: [IndexDefinition]
+        /// Table-level CHECK constraints (Django's `CheckConstraint`).
+        var checks: [TableCheck] = []
+        /// `COMMENT ON TABLE` (Django's `db_table_comment`).
+        var comment: String? = nil
+        /// False for the tables of an unmanaged model (its join tables too): known, for the
+        /// foreign keys that point at them, but never created, changed or dropped.
+        var managed = true
 
         func column(_ id: String) -> Column? { columns.first { $0.id == id } }
     }
@@ -41,6 +48,21 @@ struct TableLayout: Equatable {
         /// The default as SQL, as the field's kind writes it.
         var defaultSQL: String?
         var primaryKey: Bool
+        /// The CHECK the field's kind gives the column (`FieldType.columnCheck`), written in its
+        /// definition and named so that a later migration can drop or rename it.
+        var check: Check? = nil
+        /// `COMMENT ON COLUMN` (Django's `db_comment`).
+        var comment: String? = nil
+    }
+
+    struct Check: Equatable {
+        var name: String
+        /// The condition, `%(column)s` standing for the quoted column name.
+        var template: String
+
+        func condition(column: String) -> String {
+            template.replacingBytes("%(column)s", with: SQLWriter.quote(column))
+        }
     }
 
     struct ForeignKeyConstraint: Equatable {
@@ -54,6 +76,12 @@ struct TableLayout: Equatable {
         var onDelete: OnDelete
     }
 
+    struct TableCheck: Equatable {
+        var id: String
+        var name: String
+        var condition: String
+    }
+
     struct UniqueConstraint: Equatable {
         var id: String
         var name: String
@@ -65,6 +93,14 @@ struct TableLayout: Equatable {
         var name: String
         var columns: [String]
         var unique: Bool
+        /// The access method when not the default B-tree (`GIN`).
+        var method: String? = nil
+        /// Key columns (ids) in descending order.
+        var descending: [String] = []
+        /// A partial index's condition (SQL).
+        var condition: String? = nil
+        /// Columns (ids) stored beside the key.
+        var include: [String] = []
     }
 
     /// The layout of every model in `state`, or of those whose key is in `only`.
@@ -78,13 +114,16 @@ struct TableLayout: Equatable {
             for field in model.fields {
                 switch field.kind.type.relation {
                 case .manyToMany(let to)?:
-                    guard let target = state.model(to), let joined = TableLayout.joinTable(state, model, field, target) else { continue }
+                    // Through a model of the user's: that model's table is the join table.
+                    if (field.kind.type as? ManyToManyField.Kind)?.through != nil { continue }
+                    guard let target = state.model(to), var joined = TableLayout.joinTable(state, model, field, target) else { continue }
+                    joined.managed = model.managed
                     tables[joined.id] = joined
                 case .foreignKey(let to, let onDelete)?:
                     guard let target = state.model(to), let targetKey = state.primaryKey(of: target),
                           let targetType = targetKey.kind.type.referenceColumnType else { continue }
                     columns.append(Column(id: field.name, name: field.column, type: targetType, null: field.null,
-                                          defaultSQL: nil, primaryKey: field.primaryKey))
+                                          defaultSQL: field.defaultSQL, primaryKey: field.primaryKey, comment: field.dbComment))
                     let targetTable = state.tableName(of: target)
                     foreignKeys.append(ForeignKeyConstraint(
                         id: "fk:\(field.name)",
@@ -94,15 +133,18 @@ struct TableLayout: Equatable {
                 case nil:
                     guard let type = field.kind.type.columnType else { continue }
                     columns.append(Column(id: field.name, name: field.column, type: type, null: field.null,
-                                          defaultSQL: field.defaultSQL, primaryKey: field.primaryKey))
+                                          defaultSQL: field.defaultSQL, primaryKey: field.primaryKey,
+                                          check: field.kind.type.columnCheck.map {
+                                              Check(name: Names.indexName(table, [field.column], suffix: "_check"), template: $0)
+                                          }, comment: field.dbComment))
                 }
-                if field.hasColumn && field.unique && !field.primaryKey {
+                if field.hasColumn && field.isUnique && !field.primaryKey {
                     indexes.append(IndexDefinition(id: "uniq:\(field.name)", name: Names.indexName(table, [field.column], suffix: "_uniq"),
                                                    columns: [field.name], unique: true))
                 }
                 if field.wantsIndex {
                     indexes.append(IndexDefinition(id: "idx:\(field.name)", name: Names.indexName(table, [field.column]),
-                                                   columns: [field.name], unique: false))
+                                                   columns: [field.name], unique: false, method: field.kind.type.indexMethod))
                 }
             }
             for set in model.uniqueTogether {
@@ -110,10 +152,22 @@ struct TableLayout: Equatable {
                 indexes.append(IndexDefinition(id: "ut:" + set.joined(separator: ","), name: Names.indexName(table, columnNames, suffix: "_uniq"),
                                                columns: set, unique: true))
             }
-            for index in model.indexes {
-                indexes.append(IndexDefinition(id: "meta:\(index.name)", name: index.name, columns: index.fields, unique: false))
+            var checks: [TableCheck] = []
+            for constraint in model.constraints {
+                switch constraint.kind {
+                case .unique:
+                    indexes.append(IndexDefinition(id: "constraint:\(constraint.name)", name: constraint.name, columns: constraint.fields,
+                                                   unique: true, condition: constraint.condition))
+                case .check:
+                    checks.append(TableCheck(id: "constraint:\(constraint.name)", name: constraint.name, condition: constraint.condition ?? "TRUE"))
+                }
             }
-            tables[id] = Table(id: id, name: table, columns: columns, foreignKeys: foreignKeys, uniqueConstraints: [], indexes: indexes)
+            for index in model.indexes {
+                indexes.append(IndexDefinition(id: "meta:\(index.name)", name: index.name, columns: index.fields, unique: false,
+                                               descending: index.descending, condition: index.condition, include: index.include))
+            }
+            tables[id] = Table(id: id, name: table, columns: columns, foreignKeys: foreignKeys, uniqueConstraints: [], indexes: indexes,
+                               checks: checks, comment: model.tableComment, managed: model.managed)
         }
     }
 
@@ -158,7 +212,7 @@ struct TableLayout: Equatable {
     /// Equal in everything a layout reads, field order included (`ModelState.==` ignores it).
     private static func identical(_ a: ModelState, _ b: ModelState) -> Bool {
         a.name == b.name && a.table == b.table && a.fields == b.fields && a.uniqueTogether == b.uniqueTogether
-            && a.indexes == b.indexes
+            && a.indexes == b.indexes && a.constraints == b.constraints && a.tableComment == b.tableComment && a.managed == b.managed
     }
 
     /// Django's automatic join table: `id`, `<model>_id`, `<target>_id`, both foreign keys
@@ -215,7 +269,11 @@ struct TableLayout: Equatable {
                 copy.indexes = table.indexes.map {
                     var i = $0
                     i.columns = i.columns.map(field)
-                    if !i.id.hasPrefix("meta:"), let colon = i.id.firstIndex(of: ":") {
+                    i.descending = i.descending.map(field)
+                    i.include = i.include.map(field)
+                    if i.id.hasPrefix("meta:"), let new = renames.indexes[model]?[String(i.id.dropFirst(5))] {
+                        i.id = "meta:" + new
+                    } else if !i.id.hasPrefix("meta:") && !i.id.hasPrefix("constraint:"), let colon = i.id.firstIndex(of: ":") {
                         let role = i.id[..<colon]
                         i.id = role + ":" + i.id[i.id.index(after: colon)...].split(separator: ",").map { field(String($0)) }.joined(separator: ",")
                     }
@@ -243,8 +301,10 @@ struct Renames {
     var models: [String: String] = [:]
     /// (model key after model renames, old field name) to new field name.
     var fields: [String: [String: String]] = [:]
+    /// (model key, old index name) to new index name (Django's `RenameIndex`).
+    var indexes: [String: [String: String]] = [:]
 
-    var isEmpty: Bool { models.isEmpty && fields.isEmpty }
+    var isEmpty: Bool { models.isEmpty && fields.isEmpty && indexes.isEmpty }
 
     func model(_ key: String) -> String { models[key] ?? key }
 
@@ -264,6 +324,7 @@ struct Renames {
             for (old, new) in map { inverse[new] = old }
             result.fields[result.model(model)] = inverse
         }
+        for (model, map) in indexes { result.indexes[model] = Dictionary(uniqueKeysWithValues: map.map { ($1, $0) }) }
         return result
     }
 }

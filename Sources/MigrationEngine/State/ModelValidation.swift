@@ -77,6 +77,25 @@ public enum ModelValidation {
                     problems.append("\(where_): unique together names unknown field '\(name)'")
                 }
             }
+            var constraintNames = Set<String>()
+            for constraint in model.constraints {
+                let what = "\(where_): constraint \(constraint.name)"
+                if !constraintNames.insert(constraint.name).inserted { problems.append("\(what) declared twice") }
+                if !SQLWriter.isPlainIdentifier(constraint.name) || constraint.name.utf8.count > maxIdentifierLength {
+                    problems.append("\(what): name is not a plain identifier of at most \(maxIdentifierLength) characters")
+                }
+                if constraint.kind == .unique && constraint.fields.isEmpty { problems.append("\(what) has no fields") }
+                if constraint.kind == .check && constraint.condition == nil { problems.append("\(what) has no condition") }
+                for name in constraint.fields where model.field(name)?.hasColumn != true {
+                    problems.append("\(what) names unknown field '\(name)'")
+                }
+                if let condition = constraint.condition, condition.isEmpty || !fitsInAFile(condition) {
+                    problems.append("\(what) has an empty condition, or one with '/*', '*/' or NUL")
+                }
+            }
+            if let comment = model.tableComment, !fitsInAFile(comment) {
+                problems.append("\(where_): db table comment contains '/*', '*/' or NUL, which a migration file cannot hold")
+            }
             var indexNames = Set<String>()
             for index in model.indexes {
                 if !indexNames.insert(index.name).inserted { problems.append("\(where_): index \(index.name) declared twice") }
@@ -84,8 +103,11 @@ public enum ModelValidation {
                     problems.append("\(where_): index name '\(index.name)' is not a plain identifier of at most \(maxIdentifierLength) characters")
                 }
                 if index.fields.isEmpty { problems.append("\(where_): index \(index.name) has no fields") }
-                for name in index.fields where model.field(name)?.hasColumn != true {
+                for name in index.allFields where model.field(name)?.hasColumn != true {
                     problems.append("\(where_): index \(index.name) names unknown field '\(name)'")
+                }
+                if let condition = index.condition, condition.isEmpty || !fitsInAFile(condition) {
+                    problems.append("\(where_): index \(index.name) has an empty condition, or one with '/*', '*/' or NUL")
                 }
             }
         }
@@ -96,12 +118,30 @@ public enum ModelValidation {
         var problems = field.kind.type.problems(of: field, in: model, of: state).map { "\(at): \($0)" }
         if field.kind.isAuto && !field.primaryKey { problems.append("\(at): an auto field must be the primary key") }
         if field.primaryKey && field.null { problems.append("\(at): a primary key cannot be null") }
-        if let value = field.defaultValue {
+        for value in [field.defaultValue, field.fillDefault].compactMap({ $0 }) {
             if let problem = field.kind.type.defaultProblem(value) { problems.append("\(at): \(problem)") }
-            if case .string(let text) = value, text.contains("*/") || text.contains("/*") || text.contains("\u{0}") {
+            if case .string(let text) = value, !fitsInAFile(text) {
                 problems.append("\(at): default contains '/*', '*/' or NUL, which a migration file cannot hold")
             }
         }
+        if let column = field.dbColumn, !SQLWriter.isPlainIdentifier(column) {
+            problems.append("\(at): db column '\(column)' is not a plain identifier")
+        }
+        if let comment = field.dbComment, !fitsInAFile(comment) {
+            problems.append("\(at): db comment contains '/*', '*/' or NUL, which a migration file cannot hold")
+        }
+        if field.relatedName != nil && field.kind.target == nil { problems.append("\(at): related name on a field that is no relation") }
+        if !field.hasColumn && (field.dbColumn != nil || field.dbComment != nil || field.fillDefault != nil) {
+            problems.append("\(at): a many-to-many field has no column for db column, db comment or default")
+        }
+        if let choices = field.choices, choices.contains(where: { $0.count != 2 }) {
+            problems.append("\(at): each choice is a (value, label) pair")
+        }
         return problems
+    }
+
+    /// Text a migration file can hold: its down part sits in a `/* ... */` comment.
+    static func fitsInAFile(_ text: String) -> Bool {
+        !(text.contains("*/") || text.contains("/*") || text.contains("\u{0}"))
     }
 }

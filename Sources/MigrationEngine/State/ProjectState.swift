@@ -74,20 +74,32 @@ public struct ModelState: Codable, Equatable, Sendable {
     /// Sets of fields whose values are unique together; each a list of field names.
     public var uniqueTogether: [[String]]
     public var indexes: [IndexState]
+    /// Django's `Meta.constraints`, by name.
+    public var constraints: [ConstraintState]
+    /// Django's `db_table_comment`: `COMMENT ON TABLE`.
+    public var tableComment: String?
+    /// Django's `managed`: false for a table something else creates and changes; the model is
+    /// known (relations to it, its state), and no migration writes SQL for it.
+    public var managed: Bool
 
     public init(name: String, fields: [FieldState], table: String? = nil,
-                uniqueTogether: [[String]] = [], indexes: [IndexState] = []) {
+                uniqueTogether: [[String]] = [], indexes: [IndexState] = [], constraints: [ConstraintState] = [],
+                tableComment: String? = nil, managed: Bool = true) {
         self.name = name
         self.fields = fields
         self.table = table
         self.uniqueTogether = ModelState.normalized(uniqueTogether)
         self.indexes = indexes.sorted { $0.name < $1.name }
+        self.constraints = constraints.sorted { $0.name < $1.name }
+        self.tableComment = tableComment
+        self.managed = managed
     }
 
     /// Equal when the fields are the same, in any order: a field added later sits last in the
     /// replayed state (and last in the table), wherever it is declared.
     public static func == (a: ModelState, b: ModelState) -> Bool {
         a.name == b.name && a.table == b.table && a.uniqueTogether == b.uniqueTogether && a.indexes == b.indexes
+            && a.constraints == b.constraints && a.tableComment == b.tableComment && a.managed == b.managed
             && a.fields.sorted { $0.name < $1.name } == b.fields.sorted { $0.name < $1.name }
     }
 
@@ -102,7 +114,8 @@ public struct ModelState: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, fields, table = "db_table", uniqueTogether = "unique_together", indexes
+        case name, fields, table = "db_table", uniqueTogether = "unique_together", indexes, constraints
+        case tableComment = "db_table_comment", managed
     }
 
     public init(from decoder: Decoder) throws {
@@ -112,7 +125,10 @@ public struct ModelState: Codable, Equatable, Sendable {
             fields: try c.decode([FieldState].self, forKey: .fields),
             table: try c.decodeIfPresent(String.self, forKey: .table),
             uniqueTogether: try c.decodeIfPresent([[String]].self, forKey: .uniqueTogether) ?? [],
-            indexes: try c.decodeIfPresent([IndexState].self, forKey: .indexes) ?? []
+            indexes: try c.decodeIfPresent([IndexState].self, forKey: .indexes) ?? [],
+            constraints: try c.decodeIfPresent([ConstraintState].self, forKey: .constraints) ?? [],
+            tableComment: try c.decodeIfPresent(String.self, forKey: .tableComment),
+            managed: try c.decodeIfPresent(Bool.self, forKey: .managed) ?? true
         )
     }
 
@@ -123,17 +139,94 @@ public struct ModelState: Codable, Equatable, Sendable {
         try c.encodeIfPresent(table, forKey: .table)
         if !uniqueTogether.isEmpty { try c.encode(uniqueTogether, forKey: .uniqueTogether) }
         if !indexes.isEmpty { try c.encode(indexes, forKey: .indexes) }
+        if !constraints.isEmpty { try c.encode(constraints, forKey: .constraints) }
+        try c.encodeIfPresent(tableComment, forKey: .tableComment)
+        if !managed { try c.encode(false, forKey: .managed) }
     }
 }
 
-/// A named index over some fields (Django's `Meta.indexes`).
+/// A named constraint of a model (Django's `Meta.constraints`): a `UniqueConstraint` over fields,
+/// partial when it has a condition (SQL), or a `CheckConstraint` with its condition (SQL).
+public struct ConstraintState: Codable, Equatable, Sendable {
+    public enum Kind: String, Codable, Sendable {
+        case unique = "UniqueConstraint"
+        case check = "CheckConstraint"
+    }
+
+    public var kind: Kind
+    public var name: String
+    /// The unique fields (empty for a check).
+    public var fields: [String]
+    public var condition: String?
+
+    public init(kind: Kind, name: String, fields: [String] = [], condition: String? = nil) {
+        self.kind = kind
+        self.name = name
+        self.fields = fields
+        self.condition = condition
+    }
+
+    enum CodingKeys: String, CodingKey { case kind = "type", name, fields, condition }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(kind: try c.decode(Kind.self, forKey: .kind), name: try c.decode(String.self, forKey: .name),
+                  fields: try c.decodeIfPresent([String].self, forKey: .fields) ?? [],
+                  condition: try c.decodeIfPresent(String.self, forKey: .condition))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(name, forKey: .name)
+        if !fields.isEmpty { try c.encode(fields, forKey: .fields) }
+        try c.encodeIfPresent(condition, forKey: .condition)
+    }
+}
+
+/// A named index over some fields (Django's `Meta.indexes`): the key fields in order, those of
+/// them in descending order (Django's `"-field"`), a condition (a partial index, Django's
+/// `condition=Q(...)` as SQL) and fields stored in the index beside the key (`include`).
 public struct IndexState: Codable, Equatable, Sendable {
     public var name: String
     public var fields: [String]
+    public var descending: [String]
+    public var condition: String?
+    public var include: [String]
 
-    public init(name: String, fields: [String]) {
+    public init(name: String, fields: [String], descending: [String] = [], condition: String? = nil, include: [String] = []) {
         self.name = name
         self.fields = fields
+        self.descending = descending.sorted()
+        self.condition = condition
+        self.include = include
+    }
+
+    /// Every field the index names: its key and its included fields.
+    public var allFields: [String] { fields + include }
+
+    enum CodingKeys: String, CodingKey { case name, fields, descending, condition, include }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: try c.decode(String.self, forKey: .name), fields: try c.decode([String].self, forKey: .fields),
+                  descending: try c.decodeIfPresent([String].self, forKey: .descending) ?? [],
+                  condition: try c.decodeIfPresent(String.self, forKey: .condition),
+                  include: try c.decodeIfPresent([String].self, forKey: .include) ?? [])
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(fields, forKey: .fields)
+        if !descending.isEmpty { try c.encode(descending, forKey: .descending) }
+        try c.encodeIfPresent(condition, forKey: .condition)
+        if !include.isEmpty { try c.encode(include, forKey: .include) }
+    }
+
+    /// The same index with a field renamed.
+    func renaming(_ rename: (String) -> String) -> IndexState {
+        IndexState(name: name, fields: fields.map(rename), descending: descending.map(rename), condition: condition, include: include.map(rename))
     }
 }
 

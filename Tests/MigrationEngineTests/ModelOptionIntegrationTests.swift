@@ -1,0 +1,87 @@
+import Database
+import Foundation
+@testable import MigrationEngine
+import Testing
+import TestSupport
+
+/// ModelOptionTests' options on a real PostgreSQL: forward, the indexes and constraints
+/// `pg_indexes` and `information_schema` show, no drift, enforced; back, the schema exactly as it was.
+@Suite struct ModelOptionIntegrationTests {
+    @Test func modelOptionsForwardAndBack() async throws {
+        let v2 = ModelOptionTests.customers(
+            indexes: [Index(fields: ["-age", "name"], name: "cust_age_idx", condition: #""active""#, include: ["id"])],
+            constraints: [CheckConstraint(condition: #""age" >= 18"#, name: "cust_adult"),
+                          UniqueConstraint(fields: ["name"], name: "cust_active_name_uniq", condition: #""active""#)],
+            comment: "people")
+        let v3 = ModelOptionTests.customers(
+            indexes: [Index(fields: ["-age", "name"], name: "cust_age_desc_idx", condition: #""active""#, include: ["id"])],
+            constraints: [UniqueConstraint(fields: ["name", "age"], name: "cust_name_age_uniq")])
+        let directory = Fixtures.temporaryDirectory()
+        defer { Fixtures.remove(directory) }
+        try Fixtures.makeMigration(ModelOptionTests.customers(), in: directory)
+        try Fixtures.makeMigration(v2, in: directory)
+        try Fixtures.makeMigration(v3, in: directory)
+        let migrations = try MigrationLoader.load(directory: directory)
+        #expect(migrations[2].operations.contains(.renameIndex(model: "Customers", oldName: "cust_age_idx", newName: "cust_age_desc_idx")))
+        let integration = FieldKindIntegrationTests()
+        try await TestDatabase.withFreshDatabase { (url: String) async throws -> Void in
+            var snapshots: [[String]] = []
+            for migration in migrations {
+                try Migrator.migrate(connectionString: url, directory: directory, to: .named(migration.name))
+                #expect(try Migrator.drift(connectionString: url, directory: directory) == [], "after \(migration.name)")
+                snapshots.append(try integration.snapshot(url))
+                if migration.name.hasPrefix("0002") {
+                    let indexes = try TestDatabase.query(url, "SELECT indexdef FROM pg_indexes WHERE tablename = 'myproject_customers' ORDER BY indexname")
+                        .map { $0[0] ?? "" }
+                    #expect(indexes.contains { $0.contains("cust_active_name_uniq") && $0.hasPrefix("CREATE UNIQUE INDEX") && $0.hasSuffix("WHERE active") })
+                    #expect(indexes.contains { $0.contains("cust_age_idx") && $0.contains("(age DESC, name) INCLUDE (id) WHERE active") })
+                    #expect(try TestDatabase.query(url, "SELECT obj_description('myproject_customers'::regclass)") == [["people"]])
+                    #expect(throws: DatabaseError.self) { try TestDatabase.run(url, "INSERT INTO myproject_customers (name, age) VALUES ('Kid', 9)") }
+                    try TestDatabase.run(url, "INSERT INTO myproject_customers (name, age) VALUES ('Ada', 30)")
+                    #expect(throws: DatabaseError.self) { try TestDatabase.run(url, "INSERT INTO myproject_customers (name, age) VALUES ('Ada', 31)") }
+                    // Not active: outside the partial unique constraint.
+                    try TestDatabase.run(url, "INSERT INTO myproject_customers (name, age, active) VALUES ('Ada', 32, FALSE)")
+                    try TestDatabase.run(url, "DELETE FROM myproject_customers")
+                }
+            }
+            #expect(try TestDatabase.query(url, "SELECT count(*)::TEXT FROM pg_indexes WHERE indexname = 'cust_age_desc_idx'") == [["1"]])
+            for index in stride(from: migrations.count - 2, through: 0, by: -1) {
+                try Migrator.migrate(connectionString: url, directory: directory, to: .named(String(migrations[index].name.prefix(4))))
+                #expect(try Migrator.drift(connectionString: url, directory: directory) == [], "back at \(migrations[index].name)")
+                #expect(try integration.snapshot(url) == snapshots[index], "back at \(migrations[index].name)")
+            }
+        }
+    }
+
+    @Test func anUnmanagedTableIsLeftAlone() async throws {
+        let directory = Fixtures.temporaryDirectory()
+        defer { Fixtures.remove(directory) }
+        try Fixtures.makeMigration(ModelOptionTests.withLegacy, in: directory)
+        try await TestDatabase.withFreshDatabase { (url: String) async throws -> Void in
+            try TestDatabase.run(url, "CREATE TABLE legacy_accounts (id BIGSERIAL PRIMARY KEY, owner TEXT NOT NULL, extra INT)")
+            try Migrator.migrate(connectionString: url, directory: directory)
+            #expect(try Migrator.drift(connectionString: url, directory: directory) == [])
+            try TestDatabase.run(url, "INSERT INTO legacy_accounts (owner) VALUES ('x'); INSERT INTO myproject_link (account_id) SELECT id FROM legacy_accounts")
+            try Migrator.migrate(connectionString: url, directory: directory, to: .zero)
+            // Its rows and its column the models do not know are still there.
+            #expect(try TestDatabase.query(url, "SELECT owner FROM legacy_accounts") == [["x"]])
+            #expect(try TestDatabase.query(url, "SELECT count(*)::TEXT FROM information_schema.tables WHERE table_name = 'myproject_link'") == [["0"]])
+        }
+    }
+
+    @Test func manyToManyThroughForwardAndBack() async throws {
+        let directory = Fixtures.temporaryDirectory()
+        defer { Fixtures.remove(directory) }
+        try Fixtures.makeMigration(Array(ManyToManyThroughTests.models.prefix(2)), in: directory)
+        try Fixtures.makeMigration(ManyToManyThroughTests.models, in: directory)
+        try await TestDatabase.withFreshDatabase { (url: String) async throws -> Void in
+            try Migrator.migrate(connectionString: url, directory: directory)
+            #expect(try Migrator.drift(connectionString: url, directory: directory) == [])
+            #expect(try TestDatabase.query(url, """
+                SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name LIKE 'myproject%' ORDER BY 1
+                """).map { $0[0] ?? "" } == ["myproject_customers", "myproject_orderline", "myproject_orders", "myproject_products"])
+            try Migrator.migrate(connectionString: url, directory: directory, to: .named("0001"))
+            #expect(try Migrator.drift(connectionString: url, directory: directory) == [])
+        }
+    }
+}
