@@ -296,7 +296,7 @@ enum SchemaInspector {
             if depth == 0 { close = index; break }
         }
         guard close != definition.endIndex else { return [] }
-        return definition[definition.index(after: open)..<close].split(separator: ",").map { part in
+        return splitTopLevel(String(definition[definition.index(after: open)..<close])).map { part in
             let name = part.split(separator: " ", omittingEmptySubsequences: true).first.map(String.init) ?? ""
             return name.hasPrefix("\"") && name.hasSuffix("\"") && name.count >= 2 ? String(name.dropFirst().dropLast()) : name
         }
@@ -311,8 +311,10 @@ enum SchemaInspector {
         let columnName = { (id: String) in table.columns.first { $0.id == id }?.name ?? id }
         let liveIndexes = live.indexes[table.name] ?? []
         let wanted = table.indexes.map {
-            LiveIndex(name: $0.name, columns: $0.columns.map(columnName), unique: $0.unique,
-                      descending: Set($0.descending.map(columnName)), include: $0.include.map(columnName), condition: $0.condition)
+            LiveIndex(name: $0.name, columns: $0.columns.map(columnName) + $0.expressions.map { $0.sql(column: columnName($0.field)) },
+                      unique: $0.unique,
+                      descending: Set($0.descending.map(columnName) + $0.expressions.filter(\.descending).map { $0.sql(column: columnName($0.field)) }),
+                      include: $0.include.map(columnName), condition: $0.condition)
         } + table.uniqueConstraints.map { LiveIndex(name: $0.name, columns: $0.columns.map(columnName), unique: true) }
         for index in wanted.sorted(by: { $0.name < $1.name }) {
             differences += compareIndex(index, in: table, with: liveIndexes)
@@ -333,7 +335,10 @@ enum SchemaInspector {
     /// what the closest one (the same name, else the first) differs in.
     static func compareIndex(_ index: LiveIndex, in table: TableLayout.Table, with live: [LiveIndex]) -> [SchemaDifference] {
         let columns = index.columns.joined(separator: ", ")
-        let candidates = live.filter { $0.columns == index.columns }
+        // Key parts compared as conditions are: PostgreSQL shows `lower("name")` of a VARCHAR column
+        // as `lower((name)::text)`, CockroachDB as `lower(name)`.
+        let key = { (i: LiveIndex) in i.columns.map(normalizedCondition) }
+        let candidates = live.filter { key($0) == key(index) }
         guard let closest = candidates.first(where: { $0.name == index.name }) ?? candidates.first else {
             let list = index.columns.map(SQLWriter.quote).joined(separator: ", ")
             let plain = index.descending.isEmpty && index.include.isEmpty && index.condition == nil
@@ -346,7 +351,8 @@ enum SchemaInspector {
         }
         let condition = { (i: LiveIndex) in i.condition.map(normalizedCondition) }
         let same = { (i: LiveIndex) in
-            (i.unique || !index.unique) && i.descending == index.descending && Set(i.include) == Set(index.include)
+            (i.unique || !index.unique) && Set(i.descending.map(normalizedCondition)) == Set(index.descending.map(normalizedCondition))
+                && Set(i.include) == Set(index.include)
                 && condition(i) == condition(index)
         }
         if candidates.contains(where: same) { return [] }
@@ -355,7 +361,7 @@ enum SchemaInspector {
         if index.unique && !closest.unique {
             differences.append(.init(kind: .indexNotUnique, table: table.name, description: "\(place) is not unique, expected unique (\(index.name))"))
         }
-        if closest.descending != index.descending {
+        if Set(closest.descending.map(normalizedCondition)) != Set(index.descending.map(normalizedCondition)) {
             let describe = { (set: Set<String>) in set.isEmpty ? "none" : set.sorted().joined(separator: ", ") }
             differences.append(.init(kind: .indexOrder, table: table.name,
                                      description: "\(place) has descending \(describe(closest.descending)), expected \(describe(index.descending))"))

@@ -111,6 +111,41 @@ import TestSupport
         }
     }
 
+    /// An expression index applied and undone on PostgreSQL, read back as no drift; dropped or
+    /// changed by hand, named.
+    @Test func expressionIndexForwardBackAndDrift() async throws {
+        let directory = Fixtures.temporaryDirectory()
+        defer { Fixtures.remove(directory) }
+        try Fixtures.makeMigration(ModelOptionTests.customers(), in: directory)
+        try Fixtures.makeMigration(ModelOptionTests.customers(indexes: [
+            Index(.lower("name"), .upper("name", descending: true), name: "cust_lower_name_idx", condition: #""active""#),
+        ]), in: directory)
+        try await TestDatabase.withFreshDatabase { (url: String) async throws -> Void in
+            try Migrator.migrate(connectionString: url, directory: directory)
+            let kinds = { try Migrator.schemaDifferences(connectionString: url, directory: directory).map(\.kind) }
+            #expect(try kinds() == [])
+            #expect(try TestDatabase.query(url, "SELECT indexdef FROM pg_indexes WHERE indexname = 'cust_lower_name_idx'")
+                .first?.first??.contains("(lower((name)::text), upper((name)::text) DESC) WHERE active") == true)
+            try TestDatabase.run(url, "INSERT INTO myproject_customers (name, age) VALUES ('Ada', 30)")
+            let table = "myproject_customers"
+            let steps: [(String, [SchemaDifference.Kind])] = [
+                ("DROP INDEX cust_lower_name_idx", [.indexMissing]),
+                ("CREATE INDEX cust_lower_name_idx ON \(table) (lower(name), upper(name)) WHERE active", [.indexOrder]),
+                ("DROP INDEX cust_lower_name_idx", [.indexMissing]),
+                ("CREATE INDEX cust_lower_name_idx ON \(table) (upper(name), upper(name) DESC) WHERE active", [.indexMissing]),
+                ("DROP INDEX cust_lower_name_idx", [.indexMissing]),
+                ("CREATE INDEX cust_lower_name_idx ON \(table) (lower(name), upper(name) DESC) WHERE active", []),
+            ]
+            for (statement, expected) in steps {
+                try TestDatabase.run(url, statement)
+                #expect(try kinds() == expected, "after \(statement)")
+            }
+            try Migrator.migrate(connectionString: url, directory: directory, to: .named("0001"))
+            #expect(try TestDatabase.query(url, "SELECT count(*)::TEXT FROM pg_indexes WHERE indexname = 'cust_lower_name_idx'") == [["0"]])
+            #expect(try kinds() == [])
+        }
+    }
+
     @Test func anUnmanagedTableIsLeftAlone() async throws {
         let directory = Fixtures.temporaryDirectory()
         defer { Fixtures.remove(directory) }
