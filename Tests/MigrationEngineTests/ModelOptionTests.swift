@@ -138,6 +138,7 @@ import Testing
         #expect(try MigrationLoader.replay(try MigrationLoader.load(directory: directory), appLabel: Fixtures.app)
             == Fixtures.state(Self.customers(indexes: [index])))
         #expect(try Fixtures.makeMigration(Self.customers(indexes: [index]), in: directory) == nil)
+        #expect(try MigrationLinter.lintDirectory(directory).findings.filter { $0.severity == .error }.isEmpty)
         // Renaming the field renames it in the expression.
         let renamedState = try Fixtures.state(Self.customers(indexes: [index]))
         var renamed = renamedState
