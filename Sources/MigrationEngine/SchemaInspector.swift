@@ -9,8 +9,26 @@ public struct SchemaDifference: Equatable, Sendable, CustomStringConvertible {
         /// foreign keys give on PostgreSQL (on CockroachDB both are INT8).
         case integerNarrowerThanBigint
         case indexMissing
+        /// An index on the right columns whose partial-index condition (`WHERE ...`) differs,
+        /// compared as the server normalises it.
+        case indexCondition
+        /// An index on the right columns with other columns in descending order.
+        case indexOrder
+        /// An index on the right columns storing other columns beside the key (`INCLUDE`,
+        /// CockroachDB's `STORING`).
+        case indexInclude
+        /// An index the migrations make unique (a unique field or `UniqueConstraint`) that is not.
+        case indexNotUnique
         /// A column without the CHECK its field kind gives it (`"n" >= 0` of a positive integer).
         case checkMissing
+        /// A table-level CHECK (Django's `CheckConstraint`) with no live CHECK of the same condition.
+        case tableCheckMissing
+        /// A live CHECK whose condition no field kind and no `CheckConstraint` gives.
+        case checkNotInMigrations
+        /// `COMMENT ON TABLE` differs (Django's `db_table_comment`).
+        case tableComment
+        /// `COMMENT ON COLUMN` differs (Django's `db_comment`).
+        case columnComment
         case foreignKeyMissing, foreignKeyNotInMigrations
         /// The foreign key is there with another ON DELETE rule: Django 5.2 writes NO ACTION and
         /// cascades in Python; this service relies on the database's CASCADE.
@@ -33,14 +51,22 @@ public struct SchemaDifference: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Compares the live schema (`information_schema`, and `pg_indexes` for index definitions, which
-/// both servers have) with what a state says it should be: drift, for `manage check`.
+/// Compares the live schema (`information_schema`; `pg_indexes` for index definitions and
+/// `obj_description` / `col_description` for comments, which both servers have) with what a state
+/// says it should be: drift, for `manage check`.
 ///
 /// Compared by structure, not by name: a database Django built names its constraints with other
 /// hashes, makes ids identity columns rather than sequence defaults, and on PostgreSQL makes its
 /// foreign keys DEFERRABLE. None of that changes what this service reads or writes, so none of it
 /// is reported. Column types, nullability, which columns have indexes and foreign keys, and their
-/// ON DELETE rules do, and are.
+/// ON DELETE rules do, and are; so do an index's order, INCLUDE columns, condition and
+/// uniqueness, CHECK conditions and comments.
+///
+/// Conditions (partial indexes, CHECK) are compared as text after `normalizedCondition`, since
+/// each server rewrites what it was given (`"n" >= 0` reads back as `(n >= 0)` on PostgreSQL and
+/// `n >= 0:::INT8` on CockroachDB). A condition the server rewrites further (`IN (...)` into
+/// `= ANY (ARRAY[...])`, `BETWEEN` into two comparisons) reads as different: write conditions
+/// in the form the server keeps.
 enum SchemaInspector {
     struct LiveColumn {
         var type: String
@@ -57,13 +83,33 @@ enum SchemaInspector {
         var rule: String
     }
 
+    struct LiveIndex: Equatable {
+        var name: String
+        var columns: [String]
+        var unique = false
+        var descending: Set<String> = []
+        var include: [String] = []
+        /// The condition as the server shows it, nil for a full index.
+        var condition: String? = nil
+    }
+
+    struct LiveCheck {
+        var name: String
+        var clause: String
+    }
+
     struct LiveSchema {
         var columns: [String: [String: LiveColumn]] = [:]
-        /// Each index's key columns, per table (unique constraints included: they are indexes).
-        var indexes: [String: [[String]]] = [:]
+        /// Each index, per table (unique constraints included: they are indexes).
+        var indexes: [String: [LiveIndex]] = [:]
         var foreignKeys: [String: [LiveForeignKey]] = [:]
         /// The columns a CHECK constraint reads, per table.
         var checkedColumns: [String: Set<String>] = [:]
+        /// Each CHECK constraint's condition (NOT NULL ones left out), per table.
+        var checks: [String: [LiveCheck]] = [:]
+        var tableComments: [String: String] = [:]
+        /// Per table, per column.
+        var columnComments: [String: [String: String]] = [:]
     }
 
     /// The differences, table by table; empty when the database matches.
@@ -96,8 +142,9 @@ enum SchemaInspector {
                 precision: try row.decode(Int?.self, at: 4), scale: try row.decode(Int?.self, at: 5),
                 nullable: try row.decode(String.self, at: 6) == "YES")
         }
-        for row in try connection.execute("SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = current_schema()") {
-            live.indexes[try row.decode(String.self, at: 0), default: []].append(indexColumns(try row.decode(String.self, at: 1)))
+        for row in try connection.execute("SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()") {
+            live.indexes[try row.decode(String.self, at: 0), default: []].append(
+                index(named: try row.decode(String.self, at: 1), try row.decode(String.self, at: 2)))
         }
         for row in try connection.execute("""
             SELECT kcu.table_name, tc.constraint_name, kcu.column_name, ccu.table_name, rc.delete_rule
@@ -126,7 +173,115 @@ enum SchemaInspector {
             """) {
             live.checkedColumns[try row.decode(String.self, at: 0), default: []].insert(try row.decode(String.self, at: 1))
         }
+        for row in try connection.execute("""
+            SELECT tc.table_name, tc.constraint_name, cc.check_clause
+            FROM information_schema.table_constraints tc
+            JOIN information_schema.check_constraints cc
+              ON cc.constraint_schema = tc.constraint_schema AND cc.constraint_name = tc.constraint_name
+            WHERE tc.table_schema = current_schema() AND tc.constraint_type = 'CHECK'
+            ORDER BY 1, 2
+            """) {
+            let name = try row.decode(String.self, at: 1), clause = try row.decode(String.self, at: 2)
+            // Both servers list each NOT NULL as a CHECK named `..._not_null`: nullability is compared per column.
+            if name.hasSuffix("_not_null") && normalizedCondition(clause).hasSuffix("isnotnull") { continue }
+            live.checks[try row.decode(String.self, at: 0), default: []].append(LiveCheck(name: name, clause: clause))
+        }
+        for row in try connection.execute("""
+            SELECT c.relname, obj_description(c.oid, 'pg_class')
+            FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = current_schema() AND c.relkind = 'r' AND obj_description(c.oid, 'pg_class') IS NOT NULL
+            """) {
+            live.tableComments[try row.decode(String.self, at: 0)] = try row.decode(String.self, at: 1)
+        }
+        for row in try connection.execute("""
+            SELECT c.relname, a.attname, col_description(c.oid, a.attnum)
+            FROM pg_catalog.pg_attribute a
+            JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = current_schema() AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
+              AND col_description(c.oid, a.attnum) IS NOT NULL
+            """) {
+            live.columnComments[try row.decode(String.self, at: 0), default: [:]][try row.decode(String.self, at: 1)] = try row.decode(String.self, at: 2)
+        }
         return live
+    }
+
+    /// An index from its `pg_indexes` definition: PostgreSQL's
+    /// `CREATE UNIQUE INDEX u ON public.t USING btree (a DESC, b) INCLUDE (c) WHERE (x > 1)`, or
+    /// CockroachDB's `CREATE INDEX i ON bank.public.t USING btree (a ASC) STORING (c) WHERE ...`.
+    static func index(named name: String, _ definition: String) -> LiveIndex {
+        var index = LiveIndex(name: name, columns: indexColumns(definition), unique: definition.hasPrefix("CREATE UNIQUE "))
+        guard let (key, rest) = firstGroup(definition) else { return index }
+        for part in splitTopLevel(key) {
+            let words = part.split(separator: " ")
+            if words.count > 1 && words.last?.uppercased() == "DESC", let first = words.first {
+                index.descending.insert(unquote(String(first)))
+            }
+        }
+        var tail = rest
+        let whereStart = { (text: String) in text.firstRange(of: " WHERE ")?.lowerBound ?? text.endIndex }
+        for keyword in ["INCLUDE (", "STORING ("] {
+            if let range = tail.firstRange(of: keyword), range.lowerBound < whereStart(tail),
+               let (stored, after) = firstGroup(String(tail[range.lowerBound...])) {
+                index.include = splitTopLevel(stored).map(unquote)
+                tail = after
+            }
+        }
+        if let range = tail.firstRange(of: " WHERE ") {
+            index.condition = String(tail[range.upperBound...]).trimmingWhitespace()
+        }
+        return index
+    }
+
+    /// The text inside the first parenthesised group and what follows it.
+    static func firstGroup(_ text: String) -> (String, String)? {
+        guard let open = text.firstIndex(of: "(") else { return nil }
+        var depth = 0
+        var quoted = false
+        for index in text[open...].indices {
+            let c = text[index]
+            if c == "'" { quoted.toggle() }
+            if quoted { continue }
+            if c == "(" { depth += 1 }
+            if c == ")" { depth -= 1 }
+            if depth == 0 {
+                return (String(text[text.index(after: open)..<index]), String(text[text.index(after: index)...]))
+            }
+        }
+        return nil
+    }
+
+    /// `a, lower(b), c` into its three parts: commas inside parentheses or quotes do not split.
+    static func splitTopLevel(_ text: String) -> [String] {
+        var parts: [String] = [], current = "", depth = 0, quoted = false
+        for c in text {
+            if c == "'" { quoted.toggle() }
+            if !quoted && c == "(" { depth += 1 }
+            if !quoted && c == ")" { depth -= 1 }
+            if !quoted && depth == 0 && c == "," {
+                parts.append(current.trimmingWhitespace()); current = ""
+            } else {
+                current.append(c)
+            }
+        }
+        if !current.trimmingWhitespace().isEmpty { parts.append(current.trimmingWhitespace()) }
+        return parts
+    }
+
+    static func unquote(_ name: String) -> String {
+        name.hasPrefix("\"") && name.hasSuffix("\"") && name.count >= 2 ? String(name.dropFirst().dropLast()) : name
+    }
+
+    /// A condition reduced to what both servers keep of it: casts and type annotations
+    /// (`::text`, `:::INT8`), parentheses, identifier quotes and white space dropped, `!=` as
+    /// `<>`, lowercased. `"age" >= 18`, PostgreSQL's `(age >= 18)` and CockroachDB's
+    /// `age >= 18:::INT8` are all `age>=18`.
+    static func normalizedCondition(_ condition: String) -> String {
+        var text = condition.replacing(
+            /(?i):{2,3}(character varying|double precision|timestamp with(out)? time zone|time with(out)? time zone|[a-z_][a-z0-9_]*)(\([0-9, ]*\))?(\[\])?/,
+            with: "")
+        text = text.replacing("!=", with: "<>")
+        return String(text.filter { !"\"() \t\n".contains($0) }).lowercased()
     }
 
     /// The key columns of `CREATE [UNIQUE] INDEX name ON table USING btree (a, b DESC)`: a, b.
@@ -141,7 +296,7 @@ enum SchemaInspector {
             if depth == 0 { close = index; break }
         }
         guard close != definition.endIndex else { return [] }
-        return definition[definition.index(after: open)..<close].split(separator: ",").map { part in
+        return splitTopLevel(String(definition[definition.index(after: open)..<close])).map { part in
             let name = part.split(separator: " ", omittingEmptySubsequences: true).first.map(String.init) ?? ""
             return name.hasPrefix("\"") && name.hasSuffix("\"") && name.count >= 2 ? String(name.dropFirst().dropLast()) : name
         }
@@ -155,16 +310,14 @@ enum SchemaInspector {
         var differences = compareColumns(table, liveColumns, on: server)
         let columnName = { (id: String) in table.columns.first { $0.id == id }?.name ?? id }
         let liveIndexes = live.indexes[table.name] ?? []
-        let wanted = table.indexes.map { ($0.name, $0.columns.map(columnName), $0.unique) }
-            + table.uniqueConstraints.map { ($0.name, $0.columns.map(columnName), true) }
-        for (name, columns, unique) in wanted.sorted(by: { $0.0 < $1.0 }) where !liveIndexes.contains(columns) {
-            let list = columns.map(SQLWriter.quote).joined(separator: ", ")
-            differences.append(.init(
-                kind: .indexMissing, table: table.name,
-                description: "\(table.name): no index on (\(columns.joined(separator: ", "))) (\(name))",
-                fix: unique
-                    ? "ALTER TABLE \(SQLWriter.quote(table.name)) ADD CONSTRAINT \(SQLWriter.quote(name)) UNIQUE (\(list));"
-                    : "CREATE INDEX \(SQLWriter.quote(name)) ON \(SQLWriter.quote(table.name)) (\(list));"))
+        let wanted = table.indexes.map {
+            LiveIndex(name: $0.name, columns: $0.columns.map(columnName) + $0.expressions.map { $0.sql(column: columnName($0.field)) },
+                      unique: $0.unique,
+                      descending: Set($0.descending.map(columnName) + $0.expressions.filter(\.descending).map { $0.sql(column: columnName($0.field)) }),
+                      include: $0.include.map(columnName), condition: $0.condition)
+        } + table.uniqueConstraints.map { LiveIndex(name: $0.name, columns: $0.columns.map(columnName), unique: true) }
+        for index in wanted.sorted(by: { $0.name < $1.name }) {
+            differences += compareIndex(index, in: table, with: liveIndexes)
         }
         for column in table.columns where liveColumns[column.name] != nil {
             guard let check = column.check, !(live.checkedColumns[table.name]?.contains(column.name) ?? false) else { continue }
@@ -172,7 +325,99 @@ enum SchemaInspector {
                                      description: "\(table.name).\(column.name): no CHECK (\(check.condition(column: column.name))) (\(check.name))",
                                      fix: SQLWriter.addCheck(table.name, check, column: column.name)))
         }
+        differences += compareChecks(table, live: live.checks[table.name] ?? [])
+        differences += compareComments(table, with: live)
         differences += compareForeignKeys(table, in: layout, live: live.foreignKeys[table.name] ?? [], columnName: columnName)
+        return differences
+    }
+
+    /// Fine when a live index on the same key columns matches `index` in everything; otherwise
+    /// what the closest one (the same name, else the first) differs in.
+    static func compareIndex(_ index: LiveIndex, in table: TableLayout.Table, with live: [LiveIndex]) -> [SchemaDifference] {
+        let columns = index.columns.joined(separator: ", ")
+        // Key parts compared as conditions are: PostgreSQL shows `lower("name")` of a VARCHAR column
+        // as `lower((name)::text)`, CockroachDB as `lower(name)`.
+        let key = { (i: LiveIndex) in i.columns.map(normalizedCondition) }
+        let candidates = live.filter { key($0) == key(index) }
+        guard let closest = candidates.first(where: { $0.name == index.name }) ?? candidates.first else {
+            let list = index.columns.map(SQLWriter.quote).joined(separator: ", ")
+            let plain = index.descending.isEmpty && index.include.isEmpty && index.condition == nil
+            return [.init(
+                kind: .indexMissing, table: table.name,
+                description: "\(table.name): no index on (\(columns)) (\(index.name))",
+                fix: !plain ? nil : index.unique
+                    ? "ALTER TABLE \(SQLWriter.quote(table.name)) ADD CONSTRAINT \(SQLWriter.quote(index.name)) UNIQUE (\(list));"
+                    : "CREATE INDEX \(SQLWriter.quote(index.name)) ON \(SQLWriter.quote(table.name)) (\(list));")]
+        }
+        let condition = { (i: LiveIndex) in i.condition.map(normalizedCondition) }
+        let same = { (i: LiveIndex) in
+            (i.unique || !index.unique) && Set(i.descending.map(normalizedCondition)) == Set(index.descending.map(normalizedCondition))
+                && Set(i.include) == Set(index.include)
+                && condition(i) == condition(index)
+        }
+        if candidates.contains(where: same) { return [] }
+        let place = "\(table.name): index \(closest.name) on (\(columns))"
+        var differences: [SchemaDifference] = []
+        if index.unique && !closest.unique {
+            differences.append(.init(kind: .indexNotUnique, table: table.name, description: "\(place) is not unique, expected unique (\(index.name))"))
+        }
+        if Set(closest.descending.map(normalizedCondition)) != Set(index.descending.map(normalizedCondition)) {
+            let describe = { (set: Set<String>) in set.isEmpty ? "none" : set.sorted().joined(separator: ", ") }
+            differences.append(.init(kind: .indexOrder, table: table.name,
+                                     description: "\(place) has descending \(describe(closest.descending)), expected \(describe(index.descending))"))
+        }
+        if Set(closest.include) != Set(index.include) {
+            let describe = { (list: [String]) in list.isEmpty ? "none" : list.joined(separator: ", ") }
+            differences.append(.init(kind: .indexInclude, table: table.name,
+                                     description: "\(place) includes \(describe(closest.include)), expected \(describe(index.include))"))
+        }
+        if condition(closest) != condition(index) {
+            differences.append(.init(kind: .indexCondition, table: table.name,
+                                     description: "\(place) has condition \(closest.condition ?? "none"), expected \(index.condition ?? "none")"))
+        }
+        return differences
+    }
+
+    /// Table-level CHECKs by condition, not by name; a live CHECK that neither a field kind nor a
+    /// `CheckConstraint` gives is reported too.
+    static func compareChecks(_ table: TableLayout.Table, live: [LiveCheck]) -> [SchemaDifference] {
+        var differences: [SchemaDifference] = []
+        let liveConditions = Set(live.map { normalizedCondition($0.clause) })
+        for check in table.checks.sorted(by: { $0.name < $1.name }) where !liveConditions.contains(normalizedCondition(check.condition)) {
+            differences.append(.init(kind: .tableCheckMissing, table: table.name,
+                                     description: "\(table.name): no CHECK (\(check.condition)) (\(check.name))",
+                                     fix: SQLWriter.addTableCheck(table.name, check)))
+        }
+        let expected = Set(table.checks.map { normalizedCondition($0.condition) }
+            + table.columns.compactMap { column in column.check.map { normalizedCondition($0.condition(column: column.name)) } })
+        for check in live where !expected.contains(normalizedCondition(check.clause)) {
+            differences.append(.init(kind: .checkNotInMigrations, table: table.name,
+                                     description: "\(table.name): CHECK \(check.name) (\(check.clause)) not in the migrations"))
+        }
+        return differences
+    }
+
+    /// An empty comment is no comment (`COMMENT ... IS ''` removes it on PostgreSQL).
+    static func compareComments(_ table: TableLayout.Table, with live: LiveSchema) -> [SchemaDifference] {
+        let present = { (comment: String?) in comment.flatMap { $0.isEmpty ? nil : $0 } }
+        let describe = { (comment: String?) in comment.map { SQLWriter.literal($0) } ?? "none" }
+        var differences: [SchemaDifference] = []
+        let tableComment = present(live.tableComments[table.name])
+        if tableComment != present(table.comment) {
+            differences.append(.init(
+                kind: .tableComment, table: table.name,
+                description: "\(table.name): comment \(describe(tableComment)), expected \(describe(present(table.comment)))",
+                fix: SQLWriter.commentOnTable(table.name, present(table.comment))))
+        }
+        let liveColumns = live.columns[table.name] ?? [:]
+        for column in table.columns where liveColumns[column.name] != nil {
+            let found = present(live.columnComments[table.name]?[column.name])
+            guard found != present(column.comment) else { continue }
+            differences.append(.init(
+                kind: .columnComment, table: table.name,
+                description: "\(table.name).\(column.name): comment \(describe(found)), expected \(describe(present(column.comment)))",
+                fix: SQLWriter.commentOnColumn(table.name, column.name, present(column.comment))))
+        }
         return differences
     }
 

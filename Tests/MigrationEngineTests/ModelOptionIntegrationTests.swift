@@ -53,6 +53,99 @@ import TestSupport
         }
     }
 
+    /// Each feature as the migrations built it reads as no drift; each changed by hand is named.
+    @Test func driftNamesEachHandMadeChange() async throws {
+        var models = ModelOptionTests.customers(
+            indexes: [Index(fields: ["-age", "name"], name: "cust_age_idx", condition: #""age" > 0"#, include: ["id"])],
+            constraints: [CheckConstraint(condition: #""age" >= 18"#, name: "cust_adult"),
+                          UniqueConstraint(fields: ["name"], name: "cust_active_name_uniq", condition: #""active""#)],
+            comment: "people")
+        models[0].fields[1].dbComment = "full name"
+        let directory = Fixtures.temporaryDirectory()
+        defer { Fixtures.remove(directory) }
+        try Fixtures.makeMigration(models, in: directory)
+        try await TestDatabase.withFreshDatabase { (url: String) async throws -> Void in
+            try Migrator.migrate(connectionString: url, directory: directory)
+            let kinds = { try Migrator.schemaDifferences(connectionString: url, directory: directory).map(\.kind) }
+            #expect(try kinds() == [])
+            let table = "myproject_customers"
+            let steps: [(String, [SchemaDifference.Kind])] = [
+                ("ALTER TABLE \(table) DROP CONSTRAINT cust_adult", [.tableCheckMissing]),
+                ("ALTER TABLE \(table) ADD CONSTRAINT cust_adult CHECK (age >= 18)", []),
+                ("ALTER TABLE \(table) ADD CONSTRAINT by_hand CHECK (age < 200)", [.checkNotInMigrations]),
+                ("ALTER TABLE \(table) DROP CONSTRAINT by_hand", []),
+                ("DROP INDEX cust_age_idx", [.indexMissing]),
+                ("CREATE INDEX cust_age_idx ON \(table) (age DESC, name) INCLUDE (id) WHERE age > 1", [.indexCondition]),
+                ("DROP INDEX cust_age_idx", [.indexMissing]),
+                ("CREATE INDEX cust_age_idx ON \(table) (age DESC, name) WHERE age > 0", [.indexInclude]),
+                ("DROP INDEX cust_age_idx", [.indexMissing]),
+                ("CREATE INDEX cust_age_idx ON \(table) (age, name) INCLUDE (id) WHERE age > 0", [.indexOrder]),
+                ("DROP INDEX cust_age_idx", [.indexMissing]),
+                ("CREATE INDEX cust_age_idx ON \(table) (age DESC, name) INCLUDE (id) WHERE (age > 0)", []),
+                ("DROP INDEX cust_active_name_uniq", [.indexMissing]),
+                ("CREATE UNIQUE INDEX cust_active_name_uniq ON \(table) (name)", [.indexCondition]),
+                ("DROP INDEX cust_active_name_uniq", [.indexMissing]),
+                ("CREATE INDEX cust_active_name_uniq ON \(table) (name) WHERE active", [.indexNotUnique]),
+                ("DROP INDEX cust_active_name_uniq", [.indexMissing]),
+                ("CREATE UNIQUE INDEX cust_active_name_uniq ON \(table) (name) WHERE active", []),
+                ("COMMENT ON TABLE \(table) IS 'folk'", [.tableComment]),
+                ("COMMENT ON TABLE \(table) IS NULL", [.tableComment]),
+                ("COMMENT ON TABLE \(table) IS 'people'", []),
+                ("COMMENT ON COLUMN \(table).name IS 'given name'", [.columnComment]),
+                ("COMMENT ON COLUMN \(table).age IS 'years'", [.columnComment, .columnComment]),
+                ("COMMENT ON COLUMN \(table).name IS 'full name'", [.columnComment]),
+                ("COMMENT ON COLUMN \(table).age IS NULL", []),
+            ]
+            for (statement, expected) in steps {
+                try TestDatabase.run(url, statement)
+                #expect(try kinds() == expected, "after \(statement)")
+            }
+            // The fixes `manage sqlalign` would run put the comments and the CHECK back.
+            try TestDatabase.run(url, "ALTER TABLE \(table) DROP CONSTRAINT cust_adult")
+            try TestDatabase.run(url, "COMMENT ON TABLE \(table) IS 'folk'")
+            try TestDatabase.run(url, "COMMENT ON COLUMN \(table).name IS NULL")
+            let differences = try Migrator.schemaDifferences(connectionString: url, directory: directory)
+            #expect(differences.map(\.kind) == [.tableCheckMissing, .tableComment, .columnComment])
+            for fix in differences.compactMap(\.fix) { try TestDatabase.run(url, fix) }
+            #expect(try kinds() == [])
+        }
+    }
+
+    /// An expression index applied and undone on PostgreSQL, read back as no drift; dropped or
+    /// changed by hand, named.
+    @Test func expressionIndexForwardBackAndDrift() async throws {
+        let directory = Fixtures.temporaryDirectory()
+        defer { Fixtures.remove(directory) }
+        try Fixtures.makeMigration(ModelOptionTests.customers(), in: directory)
+        try Fixtures.makeMigration(ModelOptionTests.customers(indexes: [
+            Index(.lower("name"), .upper("name", descending: true), name: "cust_lower_name_idx", condition: #""active""#),
+        ]), in: directory)
+        try await TestDatabase.withFreshDatabase { (url: String) async throws -> Void in
+            try Migrator.migrate(connectionString: url, directory: directory)
+            let kinds = { try Migrator.schemaDifferences(connectionString: url, directory: directory).map(\.kind) }
+            #expect(try kinds() == [])
+            #expect(try TestDatabase.query(url, "SELECT indexdef FROM pg_indexes WHERE indexname = 'cust_lower_name_idx'")
+                .first?.first??.contains("(lower((name)::text), upper((name)::text) DESC) WHERE active") == true)
+            try TestDatabase.run(url, "INSERT INTO myproject_customers (name, age) VALUES ('Ada', 30)")
+            let table = "myproject_customers"
+            let steps: [(String, [SchemaDifference.Kind])] = [
+                ("DROP INDEX cust_lower_name_idx", [.indexMissing]),
+                ("CREATE INDEX cust_lower_name_idx ON \(table) (lower(name), upper(name)) WHERE active", [.indexOrder]),
+                ("DROP INDEX cust_lower_name_idx", [.indexMissing]),
+                ("CREATE INDEX cust_lower_name_idx ON \(table) (upper(name), upper(name) DESC) WHERE active", [.indexMissing]),
+                ("DROP INDEX cust_lower_name_idx", [.indexMissing]),
+                ("CREATE INDEX cust_lower_name_idx ON \(table) (lower(name), upper(name) DESC) WHERE active", []),
+            ]
+            for (statement, expected) in steps {
+                try TestDatabase.run(url, statement)
+                #expect(try kinds() == expected, "after \(statement)")
+            }
+            try Migrator.migrate(connectionString: url, directory: directory, to: .named("0001"))
+            #expect(try TestDatabase.query(url, "SELECT count(*)::TEXT FROM pg_indexes WHERE indexname = 'cust_lower_name_idx'") == [["0"]])
+            #expect(try kinds() == [])
+        }
+    }
+
     @Test func anUnmanagedTableIsLeftAlone() async throws {
         let directory = Fixtures.temporaryDirectory()
         defer { Fixtures.remove(directory) }

@@ -113,6 +113,44 @@ import Testing
         #expect(try MigrationLoader.replay(try MigrationLoader.load(directory: created), appLabel: Fixtures.app) == Fixtures.state(v2))
     }
 
+    @Test func expressionIndexesForwardBackRecordedAndValidated() throws {
+        let index = Index(.lower("name"), .upper("name", descending: true), name: "cust_lower_name_idx", condition: #""active""#)
+        let state = try Fixtures.state(Self.customers(indexes: [index]))
+        let recorded = try #require(state.model("Customers")?.indexes.first)
+        #expect(recorded == IndexState(name: "cust_lower_name_idx", fields: [], condition: #""active""#,
+                                       expressions: [.lower("name"), .upper("name", descending: true)]))
+        let (up, down) = try detector.roundTrip(
+            Self.customers(), Self.customers(indexes: [index]),
+            forward: [.addIndex(model: "Customers", index: recorded)],
+            reverse: [.removeIndex(model: "Customers", name: "cust_lower_name_idx")])
+        #expect(up == [#"CREATE INDEX "cust_lower_name_idx" ON "myproject_customers" (lower("name"), upper("name") DESC) WHERE "active";"#])
+        #expect(down == [#"DROP INDEX "cust_lower_name_idx";"#])
+        #expect(Operation.addIndex(model: "Customers", index: recorded).description
+            == "Create index cust_lower_name_idx on Lower(F(name)), Upper(F(name)) on model customers")
+        // Through a migration file and back, and nothing left to detect.
+        let directory = Fixtures.temporaryDirectory()
+        defer { Fixtures.remove(directory) }
+        try Fixtures.makeMigration(Self.customers(), in: directory)
+        try Fixtures.makeMigration(Self.customers(indexes: [index]), in: directory)
+        let text = try String(contentsOf: try #require(try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+            .first { $0.lastPathComponent.hasPrefix("0002") }), encoding: .utf8)
+        #expect(text.contains(#""function":"lower""#) || text.contains(#""function" : "lower""#))
+        #expect(try MigrationLoader.replay(try MigrationLoader.load(directory: directory), appLabel: Fixtures.app)
+            == Fixtures.state(Self.customers(indexes: [index])))
+        #expect(try Fixtures.makeMigration(Self.customers(indexes: [index]), in: directory) == nil)
+        #expect(try MigrationLinter.lintDirectory(directory).findings.filter { $0.severity == .error }.isEmpty)
+        // Renaming the field renames it in the expression.
+        let renamedState = try Fixtures.state(Self.customers(indexes: [index]))
+        var renamed = renamedState
+        try Operation.renameField(model: "Customers", oldName: "name", newName: "full_name").stateForwards(&renamed)
+        #expect(renamed.model("Customers")?.indexes.first?.expressions == [.lower("full_name"), .upper("full_name", descending: true)])
+        // Unknown fields, and fields mixed with expressions, are refused.
+        #expect(throws: (any Error).self) { try Fixtures.state(Self.customers(indexes: [Index(.lower("nope"), name: "cust_nope_idx")])) }
+        var mixed = Index(.lower("name"), name: "cust_mixed_idx")
+        mixed.fields = ["age"]
+        #expect(throws: (any Error).self) { try Fixtures.state(Self.customers(indexes: [mixed])) }
+    }
+
     static let legacy = Model("Legacy", table: "legacy_accounts", managed: false) { AutoField("id"); TextField("owner") }
     static let withLegacy = Fixtures.bank + [legacy, Model("Link") { AutoField("id"); ForeignKey("account", to: "Legacy", onDelete: .cascade) }]
 

@@ -14,6 +14,26 @@ import TestSupport
         #expect(SchemaInspector.indexColumns("no parenthesis") == [])
     }
 
+    @Test func indexDefinitionsOfBothServersGiveOrderIncludeAndCondition() {
+        let postgres = SchemaInspector.index(named: "i", #"CREATE UNIQUE INDEX i ON public.t USING btree (age DESC, "Name") INCLUDE (id, x) WHERE (active AND (n > 0))"#)
+        #expect(postgres == .init(name: "i", columns: ["age", "Name"], unique: true, descending: ["age"], include: ["id", "x"],
+                                  condition: "(active AND (n > 0))"))
+        let cockroach = SchemaInspector.index(named: "i", "CREATE INDEX i ON bank.public.t USING btree (age DESC, name ASC) STORING (id) WHERE active = true")
+        #expect(cockroach == .init(name: "i", columns: ["age", "name"], descending: ["age"], include: ["id"], condition: "active = true"))
+        #expect(SchemaInspector.index(named: "p", "CREATE INDEX p ON public.t USING btree (a)") == .init(name: "p", columns: ["a"]))
+    }
+
+    @Test func conditionsCompareAsBothServersNormaliseThem() {
+        let n = SchemaInspector.normalizedCondition
+        #expect(n(#""age" >= 18"#) == n("(age >= 18)"))
+        #expect(n(#""age" >= 18"#) == n("age >= 18:::INT8"))
+        #expect(n(#""status" = 'open'"#) == n("((status)::text = 'open'::text)"))
+        #expect(n(#""status" = 'open'"#) == n("(status)::character varying = 'open'::character varying"))
+        #expect(n(#""a" != 1 AND "b""#) == n("((a <> 1) AND b)"))
+        #expect(n(#""age" >= 18"#) != n("(age >= 21)"))
+        #expect(n(#""active""#) != n("(NOT active)"))
+    }
+
     @Test func alignmentScriptWidensFirstListsWhatItCannotMendAndIsOneTransactionOnPostgreSQL() {
         let differences = [
             SchemaDifference(kind: .foreignKeyRule, table: "t", description: "t.c: rule", fix: "ALTER TABLE t DROP CONSTRAINT f;\nALTER TABLE t ADD CONSTRAINT f;"),

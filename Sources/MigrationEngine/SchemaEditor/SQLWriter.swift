@@ -159,7 +159,9 @@ public enum SQLWriter {
 
     static func createIndex(_ index: TableLayout.IndexDefinition, on table: TableLayout.Table) -> String {
         let name = { (id: String) in quote(table.column(id)?.name ?? id) }
-        let columns = index.columns.map { id in name(id) + (index.descending.contains(id) ? " DESC" : "") }.joined(separator: ", ")
+        let columns = (index.columns.map { id in name(id) + (index.descending.contains(id) ? " DESC" : "") }
+            + index.expressions.map { $0.sql(column: table.column($0.field)?.name ?? $0.field) + ($0.descending ? " DESC" : "") })
+            .joined(separator: ", ")
         let method = index.method.map { " USING \($0)" } ?? ""
         let include = index.include.isEmpty ? "" : " INCLUDE (\(index.include.map(name).joined(separator: ", ")))"
         let condition = index.condition.map { " WHERE \($0)" } ?? ""

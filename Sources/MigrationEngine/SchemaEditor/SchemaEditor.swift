@@ -153,7 +153,8 @@ struct SchemaEditor {
     private mutating func alterIndexes(_ o: TableLayout.Table, into n: TableLayout.Table, rebuilt: Set<String>) {
         func unchanged(_ a: TableLayout.IndexDefinition, _ b: TableLayout.IndexDefinition) -> Bool {
             a.columns == b.columns && a.unique == b.unique && a.method == b.method && a.descending == b.descending
-                && a.condition == b.condition && a.include == b.include && rebuilt.isDisjoint(with: b.columns + b.include)
+                && a.condition == b.condition && a.include == b.include && a.expressions == b.expressions
+                && rebuilt.isDisjoint(with: b.columns + b.include + b.expressions.map(\.field))
         }
         for index in o.indexes {
             if let kept = n.indexes.first(where: { $0.id == index.id }), unchanged(index, kept) {

@@ -101,6 +101,8 @@ struct TableLayout: Equatable {
         var condition: String? = nil
         /// Columns (ids) stored beside the key.
         var include: [String] = []
+        /// The key of an expression index, its fields as column ids (`columns` is then empty).
+        var expressions: [IndexExpression] = []
     }
 
     /// The layout of every model in `state`, or of those whose key is in `only`.
@@ -164,7 +166,8 @@ struct TableLayout: Equatable {
             }
             for index in model.indexes {
                 indexes.append(IndexDefinition(id: "meta:\(index.name)", name: index.name, columns: index.fields, unique: false,
-                                               descending: index.descending, condition: index.condition, include: index.include))
+                                               descending: index.descending, condition: index.condition, include: index.include,
+                                               expressions: index.expressions))
             }
             tables[id] = Table(id: id, name: table, columns: columns, foreignKeys: foreignKeys, uniqueConstraints: [], indexes: indexes,
                                checks: checks, comment: model.tableComment, managed: model.managed)
@@ -271,6 +274,7 @@ struct TableLayout: Equatable {
                     i.columns = i.columns.map(field)
                     i.descending = i.descending.map(field)
                     i.include = i.include.map(field)
+                    i.expressions = i.expressions.map { var e = $0; e.field = field(e.field); return e }
                     if i.id.hasPrefix("meta:"), let new = renames.indexes[model]?[String(i.id.dropFirst(5))] {
                         i.id = "meta:" + new
                     } else if !i.id.hasPrefix("meta:") && !i.id.hasPrefix("constraint:"), let colon = i.id.firstIndex(of: ":") {

@@ -60,7 +60,7 @@ public struct Model: Sendable {
             }
             return IndexState(name: index.name ?? Index.defaultName(table: table, columns: hashed), fields: keys,
                               descending: index.fields.filter { $0.hasPrefix("-") }.map { String($0.dropFirst()) },
-                              condition: index.condition, include: index.include)
+                              condition: index.condition, include: index.include, expressions: index.expressions)
         }
         return ModelState(name: name, fields: fields, table: self.table, uniqueTogether: uniqueTogether, indexes: indexes,
                           constraints: constraints, tableComment: tableComment, managed: managed)
@@ -76,12 +76,22 @@ public struct Index: Sendable {
     public var fields: [String]
     public var condition: String?
     public var include: [String]
+    public var expressions: [IndexExpression] = []
 
     public init(fields: [String], name: String? = nil, condition: String? = nil, include: [String] = []) {
         self.fields = fields
         self.name = name
         self.condition = condition
         self.include = include
+    }
+
+    /// An expression index, Django's `Index(Lower("name"), name="...")`: named, as Django requires.
+    public init(_ expressions: IndexExpression..., name: String, condition: String? = nil, include: [String] = []) {
+        self.fields = []
+        self.name = name
+        self.condition = condition
+        self.include = include
+        self.expressions = expressions
     }
 
     static func defaultName(table: String, columns: [String]) -> String {

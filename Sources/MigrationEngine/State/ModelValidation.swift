@@ -102,7 +102,10 @@ public enum ModelValidation {
                 if !SQLWriter.isPlainIdentifier(index.name) || index.name.utf8.count > maxIdentifierLength {
                     problems.append("\(where_): index name '\(index.name)' is not a plain identifier of at most \(maxIdentifierLength) characters")
                 }
-                if index.fields.isEmpty { problems.append("\(where_): index \(index.name) has no fields") }
+                if index.fields.isEmpty && index.expressions.isEmpty { problems.append("\(where_): index \(index.name) has no fields") }
+                if !index.fields.isEmpty && !index.expressions.isEmpty {
+                    problems.append("\(where_): index \(index.name) has both fields and expressions (Django's Index takes one or the other)")
+                }
                 for name in index.allFields where model.field(name)?.hasColumn != true {
                     problems.append("\(where_): index \(index.name) names unknown field '\(name)'")
                 }

@@ -193,26 +193,32 @@ public struct IndexState: Codable, Equatable, Sendable {
     public var descending: [String]
     public var condition: String?
     public var include: [String]
+    /// The key of an expression index (Django's `Index(Lower("name"), name=...)`); `fields` is
+    /// then empty.
+    public var expressions: [IndexExpression]
 
-    public init(name: String, fields: [String], descending: [String] = [], condition: String? = nil, include: [String] = []) {
+    public init(name: String, fields: [String], descending: [String] = [], condition: String? = nil, include: [String] = [],
+                expressions: [IndexExpression] = []) {
         self.name = name
         self.fields = fields
         self.descending = descending.sorted()
         self.condition = condition
         self.include = include
+        self.expressions = expressions
     }
 
-    /// Every field the index names: its key and its included fields.
-    public var allFields: [String] { fields + include }
+    /// Every field the index names: its key, its expressions' fields and its included fields.
+    public var allFields: [String] { fields + expressions.map(\.field) + include }
 
-    enum CodingKeys: String, CodingKey { case name, fields, descending, condition, include }
+    enum CodingKeys: String, CodingKey { case name, fields, descending, condition, include, expressions }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(name: try c.decode(String.self, forKey: .name), fields: try c.decode([String].self, forKey: .fields),
                   descending: try c.decodeIfPresent([String].self, forKey: .descending) ?? [],
                   condition: try c.decodeIfPresent(String.self, forKey: .condition),
-                  include: try c.decodeIfPresent([String].self, forKey: .include) ?? [])
+                  include: try c.decodeIfPresent([String].self, forKey: .include) ?? [],
+                  expressions: try c.decodeIfPresent([IndexExpression].self, forKey: .expressions) ?? [])
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -222,12 +228,56 @@ public struct IndexState: Codable, Equatable, Sendable {
         if !descending.isEmpty { try c.encode(descending, forKey: .descending) }
         try c.encodeIfPresent(condition, forKey: .condition)
         if !include.isEmpty { try c.encode(include, forKey: .include) }
+        if !expressions.isEmpty { try c.encode(expressions, forKey: .expressions) }
     }
 
     /// The same index with a field renamed.
     func renaming(_ rename: (String) -> String) -> IndexState {
-        IndexState(name: name, fields: fields.map(rename), descending: descending.map(rename), condition: condition, include: include.map(rename))
+        IndexState(name: name, fields: fields.map(rename), descending: descending.map(rename), condition: condition, include: include.map(rename),
+                   expressions: expressions.map { IndexExpression($0.function, rename($0.field), descending: $0.descending) })
     }
+}
+
+/// One key part of an expression index: a function of one field, from a small closed list rather
+/// than any SQL, so that the SQL, its record and the drift check's reading of `pg_indexes` stay
+/// exact on both servers (CockroachDB has expression indexes since v21.2).
+/// Django's `Lower("name")` is `.lower("name")`, `Upper("name")` is `.upper("name")`, and
+/// `Lower("name").desc()` is `.lower("name", descending: true)`.
+public struct IndexExpression: Codable, Equatable, Sendable {
+    public enum Function: String, Codable, Sendable {
+        case lower, upper
+    }
+
+    public var function: Function
+    public var field: String
+    public var descending: Bool
+
+    public init(_ function: Function, _ field: String, descending: Bool = false) {
+        self.function = function
+        self.field = field
+        self.descending = descending
+    }
+
+    public static func lower(_ field: String, descending: Bool = false) -> IndexExpression { .init(.lower, field, descending: descending) }
+    public static func upper(_ field: String, descending: Bool = false) -> IndexExpression { .init(.upper, field, descending: descending) }
+
+    enum CodingKeys: String, CodingKey { case function, field, descending }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(try c.decode(Function.self, forKey: .function), try c.decode(String.self, forKey: .field),
+                  descending: try c.decodeIfPresent(Bool.self, forKey: .descending) ?? false)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(function, forKey: .function)
+        try c.encode(field, forKey: .field)
+        if descending { try c.encode(true, forKey: .descending) }
+    }
+
+    /// `lower("name")`, the column quoted.
+    func sql(column: String) -> String { "\(function.rawValue)(\(SQLWriter.quote(column)))" }
 }
 
 extension String {
