@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import TestSupport
 
@@ -20,8 +23,14 @@ import TestSupport
             exit 7
             """
         let path = folder.appendingPathComponent(name).path
-        try Data((script + "\n").utf8).write(to: URL(fileURLWithPath: path))
-        #expect(chmod(path, 0o755) == 0)
+        // Written through a descriptor closed on exec: a child process another test forks
+        // meanwhile would otherwise keep it open for writing, and running the script would fail
+        // with "Text file busy" (ETXTBSY) for as long as that child lives.
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        #expect(fd >= 0)
+        let bytes = Array((script + "\n").utf8)
+        #expect(bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count)
+        close(fd)
         return folder
     }
 
