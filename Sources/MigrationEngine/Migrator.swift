@@ -198,14 +198,7 @@ public enum Migrator {
     @discardableResult
     public static func plan(connectionString: String, directory: URL, others: [URL] = [], to target: MigrationTarget, app: String? = nil,
                             output: (String) -> Void) throws -> [MigrationStep] {
-        let loaded = try loadForMigrate(directory: directory, others: others)
-        let label = try appLabel(loaded, app)
-        _ = try Executor.resolve(target, in: loaded, app: label)
-        let connection = try Connection(connectionString: connectionString)
-        defer { connection.close() }
-        let applied = try appliedRows(Recorder(connection: connection), loaded, label)
-        let (current, keys) = try Executor.verify(history: loaded, applied: applied, directory: directory)
-        let steps = try steps(current, applied: keys, target: target, app: app, label: label)
+        let steps = try pendingSteps(connectionString: connectionString, directory: directory, others: others, to: target, app: app)
         output("Planned operations:")
         if steps.isEmpty { output("  No planned migration operations.") }
         for step in steps {
