@@ -138,7 +138,4 @@ struct RequestLogMiddleware: RouterMiddleware {
         return response
     }
 
-    /// The route's template for the metrics (`/customer/{id}/`), never the raw path; `other` for
-    /// paths that are no route.
-    static func routeTemplate(_ target: String) -> String { Routing(target).template }
 }

@@ -16,15 +16,13 @@ public struct OneToOneField: FieldDeclaration {
             self.onDelete = onDelete
         }
 
+        /// Recorded as a foreign key is (`to`, `on_delete`).
         public init(parameters: FieldParameters) throws {
-            to = try parameters.decode(String.self, forKey: "to")
-            onDelete = try parameters.decode(OnDelete.self, forKey: "on_delete")
+            let key = try ForeignKey.Kind(parameters: parameters)
+            self.init(to: key.to, onDelete: key.onDelete)
         }
 
-        public func encode(parameters: inout FieldParameterWriter) throws {
-            try parameters.encode(to, forKey: "to")
-            try parameters.encode(onDelete, forKey: "on_delete")
-        }
+        public func encode(parameters: inout FieldParameterWriter) throws { try asForeignKey.encode(parameters: &parameters) }
 
         public var columnType: ColumnType? { nil }
         public var relation: FieldRelation? { .foreignKey(to: to, onDelete: onDelete) }
