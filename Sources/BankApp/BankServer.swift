@@ -140,7 +140,8 @@ public enum BankServer {
                                   readiness: readiness, metrics: metrics) { address in
             output(startupBanner(settings: settings, boundPort: address?.port))
         }
-        var services: [any Service] = [app]
+        // The HTTP server's tasks run on its event loops (see `EventLoopExecutor`).
+        var services: [any Service] = [OnEventLoops(app, group: MultiThreadedEventLoopGroup.singleton)]
         if case .ownAddress(let host, let port) = settings.metrics {
             services.append(MetricsServer.application(host: host, port: port, metrics: metrics, pool: pool))
         }
