@@ -40,6 +40,9 @@ public final class ConnectionPool: Sendable {
         /// The task that sleeps until the machine's timer is due.
         var timer: Task<Void, Never>?
         var retries = 0
+        /// What retries the pool's transactions may still make together (nil: no limit).
+        var retryBudget: RetryBudgetBalance?
+        var retriesRefused = 0
     }
 
     /// Counters for the metrics, apart from the machine's lock: they are bumped on connection
@@ -77,7 +80,8 @@ public final class ConnectionPool: Sendable {
             acquireTimeout: configuration.acquireTimeout, maxIdleTime: configuration.maxIdleTime,
             maxLifetime: configuration.maxLifetime, pingAfterIdle: configuration.pingAfterIdle,
             connectBackoff: configuration.connectBackoff, maxConnectBackoff: configuration.maxConnectBackoff)
-        state = NIOLockedValueBox(State(machine: Machine(limits: limits)))
+        state = NIOLockedValueBox(State(machine: Machine(limits: limits),
+                                        retryBudget: configuration.retryBudget.map { RetryBudgetBalance($0, now: .now) }))
         threads = NIOThreadPool(numberOfThreads: limits.maximum)
         threads.start()
     }
@@ -89,6 +93,8 @@ public final class ConnectionPool: Sendable {
         public var waiting: Int
         /// Transaction attempts rerun after a conflict or a lost connection, since start.
         public var retries: Int
+        /// Retries the retry budget refused (the transaction failed instead), since start.
+        public var retriesRefused = 0
         /// Connections opened, and attempts to open one that failed, since start.
         public var connects = 0
         public var failedConnects = 0
@@ -99,7 +105,8 @@ public final class ConnectionPool: Sendable {
 
     public var statistics: Statistics {
         var statistics = state.withLockedValue {
-            Statistics(open: $0.machine.total, idle: $0.machine.idle.count, waiting: $0.machine.queue.count, retries: $0.retries)
+            Statistics(open: $0.machine.total, idle: $0.machine.idle.count, waiting: $0.machine.queue.count,
+                       retries: $0.retries, retriesRefused: $0.retriesRefused)
         }
         counters.withLockedValue {
             statistics.connects = $0.connects
@@ -148,17 +155,33 @@ public final class ConnectionPool: Sendable {
     }
 
     /// Attempts of a transaction, each on a leased connection (a new lease is as good as a new
-    /// connection: a lost one is not given back), until the retry loop says otherwise.
+    /// connection: a lost one is not given back), until the retry loop says otherwise or the
+    /// retry budget has no retry left for it.
     private func retrying<T: Sendable>(
         _ options: TransactionOptions, _ attempt: @escaping @Sendable (Connection) -> Result<T, PhasedError>
     ) async throws -> Committed<T> {
         var loop = RetryLoop(policy: options.retry)
+        state.withLockedValue { $0.retryBudget?.began(now: .now) }
         while true {
             switch try loop.next(after: try await runLeased(attempt), random: random) {
             case .committed(let committed):
                 return committed
             case .again(let delay, let attempt, _, let reason):
-                state.withLockedValue { $0.retries += 1 }
+                let allowed = state.withLockedValue { state -> Bool in
+                    guard state.retryBudget?.spend(now: .now) ?? true else {
+                        state.retriesRefused += 1
+                        return false
+                    }
+                    state.retries += 1
+                    return true
+                }
+                guard allowed else {
+                    logger.debug("retry budget spent: not retrying", metadata: ["attempt": "\(attempt - 1)", "reason": "\(reason)"])
+                    if case DatabaseError.server(let last) = reason {
+                        throw DatabaseError.retriesExhausted(attempts: attempt - 1, last: last)
+                    }
+                    throw reason
+                }
                 logger.debug("retrying transaction", metadata: ["attempt": "\(attempt)", "reason": "\(reason)"])
                 try await sleep(delay)
             }

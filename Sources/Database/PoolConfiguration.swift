@@ -18,11 +18,15 @@ public struct PoolConfiguration: Sendable {
     public var connectBackoff: Duration
     /// Kept short: it is also how long a database that came back may go unnoticed.
     public var maxConnectBackoff: Duration
+    /// How many retries the pool's transactions may make together (`RetryBudget`); nil: as many
+    /// as each transaction's `RetryPolicy` allows.
+    public var retryBudget: RetryBudget?
 
     public init(connectionString: String = ConnectionString.fromEnvironment(), minimumIdle: Int = 0,
                 maximum: Int = 8, acquireTimeout: Duration = .seconds(5), maxIdleTime: Duration = .seconds(60),
                 maxLifetime: Duration = .seconds(30 * 60), pingAfterIdle: Duration = .seconds(10),
-                connectBackoff: Duration = .milliseconds(100), maxConnectBackoff: Duration = .seconds(1)) {
+                connectBackoff: Duration = .milliseconds(100), maxConnectBackoff: Duration = .seconds(1),
+                retryBudget: RetryBudget? = .default) {
         self.connectionString = connectionString
         self.minimumIdle = minimumIdle
         self.maximum = maximum
@@ -32,5 +36,6 @@ public struct PoolConfiguration: Sendable {
         self.pingAfterIdle = pingAfterIdle
         self.connectBackoff = connectBackoff
         self.maxConnectBackoff = maxConnectBackoff
+        self.retryBudget = retryBudget
     }
 }

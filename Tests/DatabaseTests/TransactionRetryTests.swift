@@ -112,6 +112,30 @@ import Testing
         }
     }
 
+    @Test func theRetryBudgetRefusesRetriesPastItsShare() async throws {
+        try await withCounter { url in
+            // Room for one retry in all, and none earned: the second conflict is not retried.
+            let budget = RetryBudget(ratio: 0, minimumPerSecond: 0, capacity: 1)
+            let pool = ConnectionPool(configuration: PoolConfiguration(connectionString: url, maximum: 2, retryBudget: budget),
+                                      sleep: { _ in })
+            let interferer = try Connection(connectionString: url)
+            defer { interferer.close() }
+            for expectedAttempts in [2, 1] {
+                await #expect {
+                    try await pool.transaction { tx in try self.conflictingIncrement(tx, interferer: interferer) }
+                } throws: { error in
+                    guard case DatabaseError.retriesExhausted(let attempts, let last) = error else { return false }
+                    return attempts == expectedAttempts && last.sqlState == "40001"
+                }
+            }
+            #expect(pool.statistics.retries == 1)
+            #expect(pool.statistics.retriesRefused == 2)
+            // Nothing of ours committed: only the interferer's three +100s.
+            #expect(try interferer.execute("SELECT value FROM counters WHERE id = 1").first!.decode(Int64.self, at: 0) == 300)
+            await pool.shutdown()
+        }
+    }
+
     @Test func aConnectionLostBeforeCommitIsRetriedOnANewOne() async throws {
         try await withCounter { url in
             let pool = ConnectionPool(configuration: PoolConfiguration(connectionString: url, maximum: 2))

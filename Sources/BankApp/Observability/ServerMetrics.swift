@@ -135,6 +135,7 @@ public final class ServerMetrics: Sendable {
             advance("database_pool_connects_total", from: last?.connects ?? 0, to: statistics.connects)
             advance("database_pool_connect_failures_total", from: last?.failedConnects ?? 0, to: statistics.failedConnects)
             advance("database_pool_acquires_total", from: last?.acquires ?? 0, to: statistics.acquires)
+            advance("database_retries_refused_total", from: last?.retriesRefused ?? 0, to: statistics.retriesRefused)
             let waited = statistics.acquireWait - (last?.acquireWait ?? .zero)
             if waited > .zero {
                 CoreMetrics.FloatingPointCounter(label: "database_pool_acquire_wait_seconds_total", factory: factory)
