@@ -97,4 +97,59 @@ import TestSupport
             #expect(try Migrator.sql(directory: first, others: others, migration: "0001", app: "loans").contains(#"REFERENCES "catalog_book""#))
         }
     }
+
+    /// Readers of loans keep a many-to-many to catalog's Book: once with the join table made for
+    /// it, once through loans' own Borrowing model. Either way loans' migration depends on
+    /// catalog's and references catalog_book, and both apply in order on PostgreSQL.
+    static func readers(through: Bool) -> [Model] {
+        guard through else {
+            return [Model("Reader") {
+                AutoField("id", primaryKey: true)
+                ManyToManyField("books", to: "catalog.Book")
+            }]
+        }
+        return [
+            Model("Reader") {
+                AutoField("id", primaryKey: true)
+                ManyToManyField("books", to: "catalog.Book", through: "Borrowing")
+            },
+            Model("Borrowing") {
+                AutoField("id", primaryKey: true)
+                ForeignKey("reader", to: "Reader", onDelete: .cascade)
+                ForeignKey("book", to: "catalog.Book", onDelete: .cascade)
+            },
+        ]
+    }
+
+    @Test(arguments: [false, true]) func aManyToManyToAnotherAppDependsOnItsLatestMigration(through: Bool) async throws {
+        let (root, catalog, _) = Self.project()
+        defer { Fixtures.remove(root) }
+        let loans = MigrationApp(label: "loans", models: Self.readers(through: through), migrationsDirectory: root.appendingPathComponent("loans"))
+        let apps = [catalog, loans]
+        try MakeMigrations.run(app: catalog, among: apps, output: { _ in })
+        guard case .migration(_, let text, _) = try MakeMigrations.run(app: loans, among: apps, output: { _ in }) else {
+            Issue.record("no migration for loans"); return
+        }
+        #expect(text.contains("-- app: loans\n-- migration: 0001_initial\n-- dependency: catalog.0001_initial\n"))
+        #expect(text.contains(#"REFERENCES "catalog_book" ("id")"#))
+        #expect(!text.contains(#"CREATE TABLE "catalog_book""#))
+        let join = through ? "loans_borrowing" : "loans_reader_books"
+        #expect(text.contains(#"CREATE TABLE "\#(join)""#))
+        #expect(try MakeMigrations.pendingOperations(appLabel: "loans", models: loans.models, directory: loans.migrationsDirectory,
+                                                      others: [catalog.migrationsDirectory]).isEmpty)
+        try await TestDatabase.withFreshDatabase { (url: String) async throws -> Void in
+            let (first, others) = (catalog.migrationsDirectory, [loans.migrationsDirectory])
+            try Migrator.migrate(connectionString: url, directory: first, others: others, to: .latest, app: "loans")
+            #expect(try Self.history(url) == ["catalog.0001_initial", "loans.0001_initial"])
+            #expect(try SquashIntegrationTests.columns(url, join) == ["book_id", "id", "reader_id"])
+            try TestDatabase.run(url, "INSERT INTO catalog_book (title) VALUES ('Dune')")
+            try TestDatabase.run(url, "INSERT INTO loans_reader DEFAULT VALUES")
+            try TestDatabase.run(url, "INSERT INTO \(join) (reader_id, book_id) SELECT r.id, b.id FROM loans_reader r, catalog_book b")
+            #expect(throws: (any Error).self) { try TestDatabase.run(url, "INSERT INTO \(join) (reader_id, book_id) SELECT id, 999 FROM loans_reader") }
+            // Unapplying catalog unapplies loans first.
+            try Migrator.migrate(connectionString: url, directory: first, others: others, to: .zero, app: "catalog")
+            #expect(try Self.history(url) == [])
+            #expect(try SquashIntegrationTests.columns(url, join) == [])
+        }
+    }
 }
