@@ -88,20 +88,16 @@ struct MakeMigrationsCommand: ParsableCommand {
         do {
             let fallback: Questioner = noInput || isatty(0) == 0 ? NonInteractiveQuestioner() : InteractiveQuestioner()
             let questioner = ScriptedQuestioner(renames: renames, defaults: try ScriptedQuestioner.parseDefaults(defaults), fallback: fallback)
-            let apps = directory.apps
-            let chosen = appLabels.isEmpty ? apps : apps.filter { appLabels.contains($0.label) }
             let nothing: Set<String> = ["No changes detected", "No conflicts detected to merge."]
-            var changes = false, quiet: [String] = []
-            // Each app in turn, reading the files the ones before it wrote: a relation to an app
-            // declared earlier depends on the migration just written for it. Each app's "nothing
-            // to do" is said once, for all of them, as Django says it.
-            for app in chosen {
-                let outcome = try MakeMigrations.run(
-                    app: app, among: apps,
-                    options: .init(name: name, empty: empty, dryRun: dryRun, check: check, verbosity: verbosity, merge: merge),
-                    questioner: questioner, output: { line in nothing.contains(line) ? quiet.append(line) : writeLine(line) })
-                changes = changes || outcome.hasChanges
-            }
+            var quiet: [String] = []
+            // Each app in turn, an app after those whose new models its relations name, so that
+            // it depends on the migration just made for them. Each app's "nothing to do" is said
+            // once, for all of them, as Django says it.
+            let outcomes = try MakeMigrations.run(
+                apps: appLabels, among: directory.apps,
+                options: .init(name: name, empty: empty, dryRun: dryRun, check: check, verbosity: verbosity, merge: merge),
+                questioner: questioner, output: { line in nothing.contains(line) ? quiet.append(line) : writeLine(line) })
+            let changes = outcomes.contains { $0.outcome.hasChanges }
             if !changes, let line = quiet.first { writeLine(line) }
             if check && changes { throw ExitCode(1) }
         } catch let exit as ExitCode {
