@@ -445,8 +445,8 @@ struct LintCommand: ParsableCommand {
         abstract: "Checks migration files for SQL that is unsafe on CockroachDB. Needs no database.",
         discussion: """
             Lints every file in the migrations folder, or the named ones (a name, a unique prefix such as 0002, \
-            or a file name), hand-edited files included; each file is read against the ones before it (column \
-            types, indexes). Findings name the file and line, the statement, the rule and the fix. \
+            or a file name), hand-edited files included; each file is read against the ones migrate applies before \
+            it, whatever their app (column types, indexes). Findings name the file and line, the statement, the rule and the fix. \
             Silence a rule with a comment: "-- lint: allow <rule-id>" right before a statement (that statement), \
             or in the header before "-- migrate:up" (the whole file). \
             Exit status: 0, unless --check and an error was found (or --strict and any finding).
@@ -469,13 +469,8 @@ struct LintCommand: ParsableCommand {
         }
         let result: (files: [String], findings: [LintFinding])
         do {
-            // Each app's folder; the first app's alone when its files are named.
-            let folders = migrations.isEmpty ? directory.apps.map(\.migrationsDirectory) : [directory.url]
-            result = try folders.reduce(into: (files: [String](), findings: [LintFinding]())) { result, folder in
-                let one = try MigrationLinter.lintDirectory(folder, only: migrations)
-                result.files += one.files
-                result.findings += one.findings
-            }
+            // Every app's folder, in the order migrate applies them; named files are the first app's.
+            result = try MigrationLinter.lintProject(directory.apps.map(\.migrationsDirectory), only: migrations)
         } catch {
             throw commandFailure(error)
         }

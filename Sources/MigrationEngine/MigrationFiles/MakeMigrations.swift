@@ -172,9 +172,10 @@ public enum MakeMigrations {
         output("  \(displayPath(file))")
         for operation in operations { output("    - \(operation.description)") }
         if operations.isEmpty { output("    - (empty: write its SQL by hand)") }
-        // Lint the new file against the ones before it, as `manage lint` would.
-        let earlier = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(".sql") }.sorted()
-            .compactMap { try? String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8) }
+        // Lint the new file against the ones migrate applies before it, whatever their app, as `manage lint` would.
+        let earlier = loaded.ordered.compactMap { migration in
+            loaded.directory(of: migration.app).flatMap { try? String(contentsOf: $0.appendingPathComponent(migration.fileName), encoding: .utf8) }
+        }
         let findings = MigrationLinter.lint(text, file: displayPath(file), earlier: earlier)
         if !findings.isEmpty {
             output("Lint (CockroachDB safety), \(findings.count) finding(s); review before migrating:")
