@@ -25,6 +25,18 @@ import TestSupport
             """)
     }
 
+    /// A fresh database with 0001 (the table) applied and 25 books, and the folder whose 0002
+    /// runs the data migration `name`.
+    static func withSeededBooks(running name: String, _ body: (String, URL) throws -> Void) async throws {
+        let directory = try DataMigrationTests.folder(running: name, models: [book])
+        defer { Fixtures.remove(directory) }
+        try await TestDatabase.withFreshDatabase { (url: String) async throws -> Void in
+            try Migrator.migrate(connectionString: url, directory: directory, to: .named("0001"))
+            try seed(url)
+            try body(url, directory)
+        }
+    }
+
     static func column(_ url: String, _ name: String) throws -> [String?] {
         try TestDatabase.query(url, "SELECT \(name) FROM myproject_book ORDER BY id").map { $0[0] }
     }
@@ -38,11 +50,7 @@ import TestSupport
         }, reverse: { context in
             try context.backfill(table: "myproject_book", batchSize: 10, set: "title_lower = NULL")
         })])
-        let directory = try DataMigrationTests.folder(running: name, models: [Self.book])
-        defer { Fixtures.remove(directory) }
-        try await TestDatabase.withFreshDatabase { (url: String) async throws -> Void in
-            try Migrator.migrate(connectionString: url, directory: directory, to: .named("0001"))
-            try Self.seed(url)
+        try await Self.withSeededBooks(running: name) { url, directory in
             try Migrator.migrate(connectionString: url, directory: directory)
             #expect(try Self.column(url, "title_lower") == (1...25).map { "book \($0)" })
             #expect(try Self.column(url, "touched") == Array(repeating: "1", count: 25))
@@ -63,11 +71,7 @@ import TestSupport
             try context.backfill(table: "myproject_book", batchSize: 10, set: "title_lower = lower(title), touched = touched + 1")
             try context.backfill(table: "myproject_book", batchSize: 10, set: "share = 100 / divisor, touched = touched + 1")
         })])
-        let directory = try DataMigrationTests.folder(running: name, models: [Self.book])
-        defer { Fixtures.remove(directory) }
-        try await TestDatabase.withFreshDatabase { (url: String) async throws -> Void in
-            try Migrator.migrate(connectionString: url, directory: directory, to: .named("0001"))
-            try Self.seed(url)
+        try await Self.withSeededBooks(running: name) { url, directory in
             try TestDatabase.run(url, "UPDATE myproject_book SET divisor = 0 WHERE id = 17")
             let failed = Lines()
             #expect(throws: DatabaseError.self) {
@@ -98,11 +102,7 @@ import TestSupport
         DataMigration.register([DataMigration(name, inBatches: { context in
             try context.backfill(table: "myproject_book", batchSize: 10, set: "touched = touched + 1")
         })])
-        let directory = try DataMigrationTests.folder(running: name, models: [Self.book])
-        defer { Fixtures.remove(directory) }
-        try await TestDatabase.withFreshDatabase { (url: String) async throws -> Void in
-            try Migrator.migrate(connectionString: url, directory: directory, to: .named("0001"))
-            try Self.seed(url)
+        try await Self.withSeededBooks(running: name) { url, directory in
             try TestDatabase.run(url, """
                 CREATE SEQUENCE book_15_updates;
                 CREATE FUNCTION refuse_once() RETURNS trigger LANGUAGE plpgsql AS $$
