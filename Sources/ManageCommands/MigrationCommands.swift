@@ -88,20 +88,16 @@ struct MakeMigrationsCommand: ParsableCommand {
         do {
             let fallback: Questioner = noInput || isatty(0) == 0 ? NonInteractiveQuestioner() : InteractiveQuestioner()
             let questioner = ScriptedQuestioner(renames: renames, defaults: try ScriptedQuestioner.parseDefaults(defaults), fallback: fallback)
-            let apps = directory.apps
-            let chosen = appLabels.isEmpty ? apps : apps.filter { appLabels.contains($0.label) }
             let nothing: Set<String> = ["No changes detected", "No conflicts detected to merge."]
-            var changes = false, quiet: [String] = []
-            // Each app in turn, reading the files the ones before it wrote: a relation to an app
-            // declared earlier depends on the migration just written for it. Each app's "nothing
-            // to do" is said once, for all of them, as Django says it.
-            for app in chosen {
-                let outcome = try MakeMigrations.run(
-                    app: app, among: apps,
-                    options: .init(name: name, empty: empty, dryRun: dryRun, check: check, verbosity: verbosity, merge: merge),
-                    questioner: questioner, output: { line in nothing.contains(line) ? quiet.append(line) : writeLine(line) })
-                changes = changes || outcome.hasChanges
-            }
+            var quiet: [String] = []
+            // Each app in turn, an app after those whose new models its relations name, so that
+            // it depends on the migration just made for them. Each app's "nothing to do" is said
+            // once, for all of them, as Django says it.
+            let outcomes = try MakeMigrations.run(
+                apps: appLabels, among: directory.apps,
+                options: .init(name: name, empty: empty, dryRun: dryRun, check: check, verbosity: verbosity, merge: merge),
+                questioner: questioner, output: { line in nothing.contains(line) ? quiet.append(line) : writeLine(line) })
+            let changes = outcomes.contains { $0.outcome.hasChanges }
             if !changes, let line = quiet.first { writeLine(line) }
             if check && changes { throw ExitCode(1) }
         } catch let exit as ExitCode {
@@ -449,8 +445,8 @@ struct LintCommand: ParsableCommand {
         abstract: "Checks migration files for SQL that is unsafe on CockroachDB. Needs no database.",
         discussion: """
             Lints every file in the migrations folder, or the named ones (a name, a unique prefix such as 0002, \
-            or a file name), hand-edited files included; each file is read against the ones before it (column \
-            types, indexes). Findings name the file and line, the statement, the rule and the fix. \
+            or a file name), hand-edited files included; each file is read against the ones migrate applies before \
+            it, whatever their app (column types, indexes). Findings name the file and line, the statement, the rule and the fix. \
             Silence a rule with a comment: "-- lint: allow <rule-id>" right before a statement (that statement), \
             or in the header before "-- migrate:up" (the whole file). \
             Exit status: 0, unless --check and an error was found (or --strict and any finding).
@@ -473,13 +469,8 @@ struct LintCommand: ParsableCommand {
         }
         let result: (files: [String], findings: [LintFinding])
         do {
-            // Each app's folder; the first app's alone when its files are named.
-            let folders = migrations.isEmpty ? directory.apps.map(\.migrationsDirectory) : [directory.url]
-            result = try folders.reduce(into: (files: [String](), findings: [LintFinding]())) { result, folder in
-                let one = try MigrationLinter.lintDirectory(folder, only: migrations)
-                result.files += one.files
-                result.findings += one.findings
-            }
+            // Every app's folder, in the order migrate applies them; named files are the first app's.
+            result = try MigrationLinter.lintProject(directory.apps.map(\.migrationsDirectory), only: migrations)
         } catch {
             throw commandFailure(error)
         }

@@ -10,16 +10,38 @@ import Dispatch
 /// (`Connection.transaction`): the closure may run more than once when the transaction is
 /// retried, so it must only use the connection it is given. Without `reverse`, moving back past
 /// it is refused as irreversible before anything changes.
+///
+/// A change too big for one transaction (an UPDATE over millions of rows, which CockroachDB's
+/// users are told not to run) is written `inBatches`: the closure gets a `DataMigrationContext`
+/// whose `backfill` commits key-ordered batches one by one, with the progress record, so that a
+/// crashed `migrate` resumes after the last batch done.
 public struct DataMigration: Sendable {
     public var name: String
-    public var forward: @Sendable (Connection) throws -> Void
-    public var reverse: (@Sendable (Connection) throws -> Void)?
+    public var forward: Body
+    public var reverse: Body?
+
+    /// What runs in one direction.
+    public enum Body: Sendable {
+        /// In one transaction with the history row.
+        case inTransaction(@Sendable (Connection) throws -> Void)
+        /// In transactions of its own making (`DataMigrationContext.backfill`); the history row
+        /// after it, in one more.
+        case inBatches(@Sendable (DataMigrationContext) throws -> Void)
+    }
 
     public init(_ name: String, forward: @escaping @Sendable (Connection) throws -> Void,
                 reverse: (@Sendable (Connection) throws -> Void)? = nil) {
         self.name = name
-        self.forward = forward
-        self.reverse = reverse
+        self.forward = .inTransaction(forward)
+        self.reverse = reverse.map { .inTransaction($0) }
+    }
+
+    /// A data migration that works in batches, each committed on its own (`context.backfill`).
+    public init(_ name: String, inBatches forward: @escaping @Sendable (DataMigrationContext) throws -> Void,
+                reverse: (@Sendable (DataMigrationContext) throws -> Void)? = nil) {
+        self.name = name
+        self.forward = .inBatches(forward)
+        self.reverse = reverse.map { .inBatches($0) }
     }
 
     /// The data migrations of the process, by name: registered by the service before `migrate`

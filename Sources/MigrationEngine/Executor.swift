@@ -167,13 +167,25 @@ enum Executor {
                     fake: Bool, hook: StatementHook = runStatementAsIs, output: (String) -> Void) throws {
         let migration = step.migration
         if let data = try DataMigration.of(migration) {
+            let body = fake ? nil : step.backwards ? data.reverse : data.forward
+            if !fake && body == nil { throw irreversible(migration, data) }
+            if case .inBatches(let work)? = body {
+                // Batches committed one by one with their progress; the history row after the last.
+                try withoutActuallyEscaping(output) { output in
+                    try work(DataMigrationContext(connection: connection, lock: lock, migration: migration,
+                                                  progressKey: progressKey(step), output: output))
+                }
+                _ = try connection.transaction { c in
+                    try lock.confirm(c)
+                    try record(step, Recorder(connection: c))
+                    try lock.setProgress(c, nil)
+                }
+                return
+            }
             // Its own transaction with its history row, retried as a whole; no DDL in it.
             _ = try connection.transaction { c in
                 try lock.confirm(c)
-                if !fake {
-                    guard let body = step.backwards ? data.reverse : data.forward else { throw irreversible(migration, data) }
-                    try body(c)
-                }
+                if case .inTransaction(let work)? = body { try work(c) }
                 try record(step, Recorder(connection: c))
             }
             return

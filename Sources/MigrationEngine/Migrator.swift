@@ -290,6 +290,11 @@ public enum Migrator {
                     : " [~] \(migration.name) (\(count) of \(total) statements applied)")
                 continue
             }
+            if let progress, let backfill = DataMigrationContext.backfillProgress(progress, key: Executor.progressKey(step)) {
+                // A batched data migration stopped midway: `migrate` resumes it after the last batch done.
+                lines.append(" [~] \(migration.name) (\(backfill.done) backfill(s) done\(backfill.after.map { ", the next one done up to key \($0)" } ?? ""))")
+                continue
+            }
             let title = migration.replaces.isEmpty ? migration.name : "\(migration.name) (\(migration.replaces.count) squashed migrations)"
             lines.append(" [\(isApplied ? "X" : " ")] \(title)\(edited ? " (file edited since applied)" : "")")
         }

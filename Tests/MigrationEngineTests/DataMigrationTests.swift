@@ -15,10 +15,10 @@ import TestSupport
     }
 
     /// 0001_initial (the table) and 0002_<name>, which runs the data migration `name`.
-    static func folder(running name: String) throws -> URL {
+    static func folder(running name: String, models: [Model] = [book]) throws -> URL {
         let directory = Fixtures.temporaryDirectory()
-        try Fixtures.makeMigration([book], in: directory)
-        let file = try #require(try Fixtures.makeMigration([book], in: directory, name: name, empty: true))
+        try Fixtures.makeMigration(models, in: directory)
+        let file = try #require(try Fixtures.makeMigration(models, in: directory, name: name, empty: true))
         let url = directory.appendingPathComponent(file)
         let text = try String(contentsOf: url, encoding: .utf8)
         try Data(text.replacingOccurrences(of: "-- migration: 0002_\(name)\n", with: "-- migration: 0002_\(name)\n-- run: \(name)\n").utf8).write(to: url)

@@ -250,4 +250,65 @@ import Testing
         #expect(Set(LintRule.all.map(\.id)).count == LintRule.all.count)
         for rule in LintRule.all { #expect(!rule.fix.isEmpty && !rule.summary.isEmpty) }
     }
+    // MARK: - Several apps
+
+    /// loans is declared first, but its 0001 depends on catalog's 0001, which indexes
+    /// catalog_book.isbn: read in the graph's order, loans' type change of that column is found
+    /// (read folder by folder in name order, catalog_book was not known yet).
+    @Test func filesAreReadInTheGraphsOrderAcrossApps() throws {
+        let root = Fixtures.temporaryDirectory()
+        defer { Fixtures.remove(root) }
+        let catalog = root.appendingPathComponent("catalog"), loans = root.appendingPathComponent("loans")
+        try FileManager.default.createDirectory(at: catalog, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: loans, withIntermediateDirectories: true)
+        try Data("""
+            -- app: catalog
+            -- migrate:up
+            CREATE TABLE "catalog_book" ("id" BIGSERIAL NOT NULL PRIMARY KEY, "isbn" VARCHAR(20) NOT NULL);
+            CREATE INDEX "catalog_book_isbn" ON "catalog_book" ("isbn");
+            -- migrate:down
+            /*
+            DROP TABLE "catalog_book";
+            */
+            """.utf8).write(to: catalog.appendingPathComponent("0001_initial.sql"))
+        try Data("""
+            -- app: loans
+            -- migration: 0001_initial
+            -- dependency: catalog.0001_initial
+            -- migrate:up
+            ALTER TABLE "catalog_book" ALTER COLUMN "isbn" TYPE VARCHAR(40);
+            -- migrate:down
+            /*
+            ALTER TABLE "catalog_book" ALTER COLUMN "isbn" TYPE VARCHAR(20);
+            */
+            """.utf8).write(to: loans.appendingPathComponent("0001_initial.sql"))
+        let result = try MigrationLinter.lintProject([loans, catalog])
+        #expect(result.files == ["0001_initial.sql", "0001_initial.sql"])
+        #expect(result.findings.map(\.rule.id) == ["alter-indexed-column-type"])
+        #expect(result.findings.first?.file.hasSuffix("loans/0001_initial.sql") == true)
+        // Named files are the first app's, still read after catalog's.
+        #expect(try MigrationLinter.lintProject([loans, catalog], only: ["0001"]).findings.map(\.rule.id) == ["alter-indexed-column-type"])
+    }
+
+    /// A squashed migration and the originals it replaces: each original is read against the
+    /// schema before the squash (not after it, as name order would: 0001_squashed sorts after
+    /// 0001_initial), and what comes after against the squash's.
+    @Test func theOriginalsOfASquashAreReadAgainstTheSchemaBeforeIt() throws {
+        let directory = Fixtures.temporaryDirectory()
+        defer { Fixtures.remove(directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        func write(_ name: String, _ header: String, _ up: String) throws {
+            try Data("-- app: myproject\n\(header)-- migrate:up\n\(up)\n-- migrate:down\n/*\nSELECT 1;\n*/\n".utf8)
+                .write(to: directory.appendingPathComponent(name))
+        }
+        try write("0001_initial.sql", "", #"CREATE TABLE "myproject_t" ("id" BIGSERIAL NOT NULL PRIMARY KEY, "code" VARCHAR(10) NOT NULL);"#)
+        try write("0002_code_index.sql", "", #"CREATE INDEX "myproject_t_code" ON "myproject_t" ("code");"#)
+        try write("0001_squashed_0002_code_index.sql",
+                  "-- migration: 0001_squashed_0002_code_index\n-- replaces: myproject.0001_initial\n-- replaces: myproject.0002_code_index\n",
+                  #"CREATE TABLE "myproject_t" ("id" BIGSERIAL NOT NULL PRIMARY KEY, "code" VARCHAR(10) NOT NULL); CREATE INDEX "myproject_t_code" ON "myproject_t" ("code");"#)
+        try write("0003_code_type.sql", "", #"ALTER TABLE "myproject_t" ALTER COLUMN "code" TYPE VARCHAR(20);"#)
+        let result = try MigrationLinter.lintProject([directory])
+        #expect(result.files == ["0001_initial.sql", "0002_code_index.sql", "0001_squashed_0002_code_index.sql", "0003_code_type.sql"])
+        #expect(result.findings.map(\.rule.id) == ["alter-indexed-column-type"])
+    }
 }

@@ -41,29 +41,56 @@ public enum MigrationLinter {
     /// is in `only`), each against the ones before it. Returns the files linted and the findings,
     /// sorted by file and line.
     public static func lintDirectory(_ directory: URL, only: [String] = []) throws -> (files: [String], findings: [LintFinding]) {
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }.sorted()
+        try lintProject([directory], only: only)
+    }
+
+    /// Lints the migrations of a project's app folders (all of them, or the first folder's whose
+    /// name, prefix or file name is in `only`) in the order `migrate` applies them on a new
+    /// database (the migration graph's, across apps and merges), each against the schema the
+    /// ones applied before it made, whatever their app. A squashed migration's originals are
+    /// read against the schema before it. Files the graph cannot be read from (unparseable, a
+    /// gap, a missing dependency) are linted in name order, folder by folder, as they come.
+    public static func lintProject(_ directories: [URL], only: [String] = []) throws -> (files: [String], findings: [LintFinding]) {
+        let names = try directories.map { directory in
+            FileManager.default.fileExists(atPath: directory.path)
+                ? try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }.sorted() : []
+        }
         var selected: Set<String> = []
         for wanted in only {
             let base = wanted.hasSuffix(".sql") ? String(wanted.dropLast(4)) : wanted
-            let matches = names.filter { $0 == base + ".sql" || $0.hasPrefix(base) }
+            let matches = (names.first ?? []).filter { $0 == base + ".sql" || $0.hasPrefix(base) }
             let exact = matches.filter { $0 == base + ".sql" }
-            guard !matches.isEmpty else { throw MigrationStateError(description: "No migration file matches '\(wanted)' in \(MakeMigrations.displayPath(directory)).") }
+            guard !matches.isEmpty else { throw MigrationStateError(description: "No migration file matches '\(wanted)' in \(MakeMigrations.displayPath(directories[0])).") }
             guard exact.count == 1 || matches.count == 1 else {
                 throw MigrationStateError(description: "More than one migration matches '\(wanted)': \(matches.joined(separator: ", ")). Please be more specific.")
             }
             selected.insert(exact.first ?? matches[0])
         }
-        var schema = LintSchema()
-        var files: [String] = [], findings: [LintFinding] = []
-        for name in names {
+        var files: [String] = [], findings: [LintFinding] = [], done: Set<URL> = []
+        func visit(_ directory: URL, _ name: String, _ schema: inout LintSchema) {
             let url = directory.appendingPathComponent(name)
+            guard done.insert(url).inserted else { return }
             let text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
-            if only.isEmpty || selected.contains(name) {
+            if only.isEmpty || (directory == directories[0] && selected.contains(name)) {
                 files.append(name)
                 findings += lint(text, file: MakeMigrations.displayPath(url), schema: &schema)
             } else {
                 learn(text, into: &schema)
             }
+        }
+        var schema = LintSchema()
+        if let loaded = try? MigrationLoader.loadGraph(directories: directories) {
+            for migration in loaded.ordered {
+                // The originals stand where their squash does, on a copy of the schema before it.
+                var before = schema
+                for original in migration.replaces.compactMap({ loaded.byKey[$0] }) {
+                    if let directory = loaded.directory(of: original.app) { visit(directory, original.fileName, &before) }
+                }
+                if let directory = loaded.directory(of: migration.app) { visit(directory, migration.fileName, &schema) }
+            }
+        }
+        for (directory, folder) in zip(directories, names) {
+            for name in folder { visit(directory, name, &schema) }
         }
         return (files, findings)
     }

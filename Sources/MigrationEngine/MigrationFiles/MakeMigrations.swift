@@ -63,14 +63,82 @@ public enum MakeMigrations {
                 options: options, questioner: questioner, output: output)
     }
 
+    /// `manage makemigrations [app...]`: the apps named (all when none), each in turn, as Django
+    /// orders them: an app whose relations name a model that another app declares and no
+    /// migration of it creates yet comes after that app, which is made too when not named, so
+    /// that its migration depends on the one just made. A migration not written (`--dry-run`,
+    /// `--check`) counts for the apps after it as if it were.
+    @discardableResult
+    public static func run(apps labels: [String], among apps: [MigrationApp], options: Options = Options(),
+                           questioner: Questioner = NonInteractiveQuestioner(),
+                           output: (String) -> Void = { print($0) }) throws -> [(app: String, outcome: Outcome)] {
+        let chosen = labels.isEmpty ? apps : apps.filter { labels.contains($0.label) }
+        // A merge touches each app's own graph only; an empty migration is asked for by name.
+        let order = options.merge || options.empty ? chosen : try creationOrder(chosen, among: apps)
+        var unwritten: [URL: [Migration]] = [:]
+        var outcomes: [(app: String, outcome: Outcome)] = []
+        for app in order {
+            let outcome = try run(appLabel: app.label, models: app.models, directory: app.migrationsDirectory,
+                                  others: apps.filter { $0.label != app.label }.map(\.migrationsDirectory), unwritten: unwritten,
+                                  options: options, questioner: questioner, output: output)
+            if options.dryRun || options.check, case .migration(let fileName, let text, _) = outcome {
+                unwritten[app.migrationsDirectory, default: []].append(try MigrationFile.parse(text, fileName: fileName))
+            }
+            outcomes.append((app.label, outcome))
+        }
+        return outcomes
+    }
+
+    /// `chosen` in the order their migrations must be made: each after the apps it needs (those
+    /// declaring a model its relations name that their migrations do not create yet), needed
+    /// apps added; otherwise in the order the project declares them.
+    static func creationOrder(_ chosen: [MigrationApp], among apps: [MigrationApp]) throws -> [MigrationApp] {
+        let loaded = try MigrationLoader.loadGraph(directories: apps.map(\.migrationsDirectory))
+        var migrated: [String: ProjectState] = [:]
+        func needs(_ app: MigrationApp) throws -> [MigrationApp] {
+            var needed: [MigrationApp] = []
+            for target in app.models.flatMap({ $0.fields.compactMap { $0.kind.target?.lowercased() } }) {
+                guard let dot = target.firstIndex(of: "."),
+                      let other = apps.first(where: { $0.label.lowercased() == target[..<dot] && $0.label != app.label }) else { continue }
+                let model = String(target[target.index(after: dot)...])
+                if migrated[other.label] == nil { migrated[other.label] = try loaded.state(app: other.label) }
+                if migrated[other.label]?.models[model] == nil, other.models.contains(where: { $0.name.lowercased() == model }),
+                   !needed.contains(where: { $0.label == other.label }) {
+                    needed.append(other)
+                }
+            }
+            return needed.sorted { a, b in apps.firstIndex { $0.label == a.label }! < apps.firstIndex { $0.label == b.label }! }
+        }
+        var order: [MigrationApp] = [], visiting: [String] = []
+        func visit(_ app: MigrationApp) throws {
+            guard !order.contains(where: { $0.label == app.label }) else { return }
+            if let start = visiting.firstIndex(of: app.label) {
+                let cycle = visiting[start...].joined(separator: ", ")
+                throw MakeMigrationsError(description: "Cannot order the migrations of apps \(cycle): each relates to a model of another that no migration creates yet. Make one app's migration without that relation first (comment it out, run makemigrations), then add the relation in a migration of its own.")
+            }
+            visiting.append(app.label)
+            for other in try needs(app) { try visit(other) }
+            visiting.removeLast()
+            order.append(app)
+        }
+        for app in chosen { try visit(app) }
+        return order
+    }
+
     @discardableResult
     public static func run(appLabel: String, models: [Model], directory: URL, others: [URL] = [], options: Options = Options(),
                            questioner: Questioner = NonInteractiveQuestioner(),
                            output: (String) -> Void = { print($0) }) throws -> Outcome {
+        try run(appLabel: appLabel, models: models, directory: directory, others: others, unwritten: [:], options: options,
+                questioner: questioner, output: output)
+    }
+
+    static func run(appLabel: String, models: [Model], directory: URL, others: [URL], unwritten: [URL: [Migration]],
+                    options: Options, questioner: Questioner, output: (String) -> Void) throws -> Outcome {
         if let name = options.name, !SQLWriter.isPlainIdentifier("_" + name) {
             throw MakeMigrationsError(description: "The migration name '\(name)' must be letters, digits and underscores.")
         }
-        let loaded = try MigrationLoader.loadGraph(directories: [directory] + others)
+        let loaded = try MigrationLoader.loadGraph(directories: [directory] + others, unwritten: unwritten)
         let migrations = loaded.ordered.filter { $0.app == appLabel }
         try checkApp(loaded, appLabel: appLabel, directory: directory)
         // Django's order: conflicts first; --merge resolves them, or says there are none.
@@ -104,9 +172,10 @@ public enum MakeMigrations {
         output("  \(displayPath(file))")
         for operation in operations { output("    - \(operation.description)") }
         if operations.isEmpty { output("    - (empty: write its SQL by hand)") }
-        // Lint the new file against the ones before it, as `manage lint` would.
-        let earlier = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(".sql") }.sorted()
-            .compactMap { try? String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8) }
+        // Lint the new file against the ones migrate applies before it, whatever their app, as `manage lint` would.
+        let earlier = loaded.ordered.compactMap { migration in
+            loaded.directory(of: migration.app).flatMap { try? String(contentsOf: $0.appendingPathComponent(migration.fileName), encoding: .utf8) }
+        }
         let findings = MigrationLinter.lint(text, file: displayPath(file), earlier: earlier)
         if !findings.isEmpty {
             output("Lint (CockroachDB safety), \(findings.count) finding(s); review before migrating:")

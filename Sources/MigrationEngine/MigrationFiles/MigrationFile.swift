@@ -321,11 +321,12 @@ public enum MigrationLoader {
     }
 
     /// The migrations of several apps' folders and their one graph, in which a migration may
-    /// depend on another app's. The first folder's app is the default one.
-    public static func loadGraph(directories: [URL]) throws -> LoadedMigrations {
+    /// depend on another app's. The first folder's app is the default one. `unwritten` adds
+    /// migrations to folders as if their files were there (`makemigrations --dry-run` of several apps).
+    public static func loadGraph(directories: [URL], unwritten: [URL: [Migration]] = [:]) throws -> LoadedMigrations {
         var migrations: [Migration] = [], appOfFolder: [(String, URL)] = []
         for directory in directories {
-            let folder = try readFolder(directory)
+            let folder = try readFolder(directory) + unwritten[directory, default: []]
             guard let first = folder.first else { continue }
             if let other = folder.first(where: { $0.app != first.app }) {
                 throw MigrationFileError(file: other.fileName, line: nil,

@@ -236,10 +236,10 @@ struct TableLayout: Equatable {
             ],
             foreignKeys: [
                 ForeignKeyConstraint(id: "fk:from", name: Names.indexName(name, [from], suffix: "_fk_\(fromTable)_\(fromKey.column)"),
-                                     column: "from", target: TableID(model: model.key, joinField: nil),
+                                     column: "from", target: TableID(model: model.key, joinField: nil), targetTable: fromTable,
                                      targetColumn: fromKey.name, onDelete: .cascade),
                 ForeignKeyConstraint(id: "fk:to", name: Names.indexName(name, [to], suffix: "_fk_\(toTable)_\(toKey.column)"),
-                                     column: "to", target: TableID(model: target.key, joinField: nil),
+                                     column: "to", target: TableID(model: target.key, joinField: nil), targetTable: toTable,
                                      targetColumn: toKey.name, onDelete: .cascade),
             ],
             uniqueConstraints: [UniqueConstraint(id: "pair", name: Names.indexName(name, [from, to], suffix: "_uniq"), columns: ["from", "to"])],

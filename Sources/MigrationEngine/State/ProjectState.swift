@@ -55,8 +55,14 @@ public struct ProjectState: Equatable, Sendable {
 
     /// The join table's two columns: `<model>_id` and `<target>_id` (`from_<model>_id` and
     /// `to_<model>_id` when a model points at itself), as Django names them.
+    /// A target in another app (`catalog.Book`) names its column by the model alone (`book_id`).
     public func joinColumns(of model: ModelState, field: FieldState) -> (from: String, to: String) {
-        let target = field.kind.target?.lowercased() ?? ""
+        var target = field.kind.target?.lowercased() ?? ""
+        if let dot = target.firstIndex(of: ".") {
+            let app = target[..<dot]
+            target = String(target[target.index(after: dot)...])
+            if app != appLabel.lowercased() { return ("\(model.key)_id", "\(target)_id") }
+        }
         if target == model.key { return ("from_\(model.key)_id", "to_\(model.key)_id") }
         return ("\(model.key)_id", "\(target)_id")
     }
