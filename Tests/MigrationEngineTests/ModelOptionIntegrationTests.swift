@@ -146,6 +146,43 @@ import TestSupport
         }
     }
 
+    /// Casts in an index (Django's `Cast`) applied and undone on PostgreSQL, read back from
+    /// `pg_indexes` as no drift; a cast to another type, or in another order, is drift.
+    @Test func castIndexForwardBackAndDrift() async throws {
+        let directory = Fixtures.temporaryDirectory()
+        defer { Fixtures.remove(directory) }
+        try Fixtures.makeMigration(ModelOptionTests.customers(), in: directory)
+        try Fixtures.makeMigration(ModelOptionTests.customers(indexes: [
+            Index(.cast("age", as: .text), .cast("name", as: .char(maxLength: 20), descending: true), name: "cust_cast_idx"),
+        ]), in: directory)
+        try await TestDatabase.withFreshDatabase { (url: String) async throws -> Void in
+            try Migrator.migrate(connectionString: url, directory: directory)
+            let kinds = { try Migrator.schemaDifferences(connectionString: url, directory: directory).map(\.kind) }
+            #expect(try kinds() == [])
+            #expect(try TestDatabase.query(url, "SELECT indexdef FROM pg_indexes WHERE indexname = 'cust_cast_idx'")
+                .first?.first??.contains("(((age)::text), ((name)::character varying(20)) DESC)") == true)
+            try TestDatabase.run(url, "INSERT INTO myproject_customers (name, age) VALUES ('Ada', 30)")
+            let table = "myproject_customers"
+            let steps: [(String, [SchemaDifference.Kind])] = [
+                ("DROP INDEX cust_cast_idx", [.indexMissing]),
+                ("CREATE INDEX cust_cast_idx ON \(table) ((age::bigint), (name::varchar(20)) DESC)", [.indexMissing]),
+                ("DROP INDEX cust_cast_idx", [.indexMissing]),
+                ("CREATE INDEX cust_cast_idx ON \(table) (age, name DESC)", [.indexMissing]),
+                ("DROP INDEX cust_cast_idx", [.indexMissing]),
+                ("CREATE INDEX cust_cast_idx ON \(table) ((age::text), (name::varchar(20)))", [.indexOrder]),
+                ("DROP INDEX cust_cast_idx", [.indexMissing]),
+                ("CREATE INDEX cust_cast_idx ON \(table) ((age::text), (name::varchar(20)) DESC)", []),
+            ]
+            for (statement, expected) in steps {
+                try TestDatabase.run(url, statement)
+                #expect(try kinds() == expected, "after \(statement)")
+            }
+            try Migrator.migrate(connectionString: url, directory: directory, to: .named("0001"))
+            #expect(try TestDatabase.query(url, "SELECT count(*)::TEXT FROM pg_indexes WHERE indexname = 'cust_cast_idx'") == [["0"]])
+            #expect(try kinds() == [])
+        }
+    }
+
     @Test func anUnmanagedTableIsLeftAlone() async throws {
         let directory = Fixtures.temporaryDirectory()
         defer { Fixtures.remove(directory) }

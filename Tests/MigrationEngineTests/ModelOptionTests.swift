@@ -151,6 +151,45 @@ import Testing
         #expect(throws: (any Error).self) { try Fixtures.state(Self.customers(indexes: [mixed])) }
     }
 
+    /// Django's `Cast(field, output_field=...)` in an index: `(col::type)`, recorded with its
+    /// type, through a file and back, renamed with its field, and refused with a type no field kind gives.
+    @Test func castIndexesForwardBackRecordedAndValidated() throws {
+        let index = Index(.cast("age", as: .text), .cast("name", as: .char(maxLength: 20), descending: true), .cast("age", as: .bigInteger),
+                          name: "cust_cast_idx")
+        let state = try Fixtures.state(Self.customers(indexes: [index]))
+        let recorded = try #require(state.model("Customers")?.indexes.first)
+        #expect(recorded.expressions == [
+            IndexExpression(.cast, "age", type: "TEXT"), IndexExpression(.cast, "name", descending: true, type: "VARCHAR(20)"),
+            IndexExpression(.cast, "age", type: "BIGINT"),
+        ])
+        let (up, down) = try detector.roundTrip(
+            Self.customers(), Self.customers(indexes: [index]),
+            forward: [.addIndex(model: "Customers", index: recorded)],
+            reverse: [.removeIndex(model: "Customers", name: "cust_cast_idx")])
+        #expect(up == [#"CREATE INDEX "cust_cast_idx" ON "myproject_customers" (("age"::TEXT), ("name"::VARCHAR(20)) DESC, ("age"::BIGINT));"#])
+        #expect(down == [#"DROP INDEX "cust_cast_idx";"#])
+        #expect(Operation.addIndex(model: "Customers", index: recorded).description
+            == "Create index cust_cast_idx on Cast(F(age), TEXT), Cast(F(name), VARCHAR(20)), Cast(F(age), BIGINT) on model customers")
+        // Through a migration file and back, and nothing left to detect.
+        let directory = Fixtures.temporaryDirectory()
+        defer { Fixtures.remove(directory) }
+        try Fixtures.makeMigration(Self.customers(), in: directory)
+        try Fixtures.makeMigration(Self.customers(indexes: [index]), in: directory)
+        #expect(try MigrationLoader.replay(try MigrationLoader.load(directory: directory), appLabel: Fixtures.app)
+            == Fixtures.state(Self.customers(indexes: [index])))
+        #expect(try Fixtures.makeMigration(Self.customers(indexes: [index]), in: directory) == nil)
+        #expect(try MigrationLinter.lintDirectory(directory).findings.filter { $0.severity == .error }.isEmpty)
+        // Renaming the field renames it in the cast, which keeps its type.
+        var renamed = state
+        try Operation.renameField(model: "Customers", oldName: "name", newName: "full_name").stateForwards(&renamed)
+        #expect(renamed.model("Customers")?.indexes.first?.expressions[1] == IndexExpression(.cast, "full_name", descending: true, type: "VARCHAR(20)"))
+        // A type that is not a plain column type (from a hand-edited record), an auto id, a type on lower().
+        for bad in [IndexExpression(.cast, "age", type: "TEXT); DROP TABLE x; --"), .cast("age", as: .autoField),
+                    IndexExpression(.cast, "age"), IndexExpression(.lower, "name", type: "TEXT")] {
+            #expect(throws: (any Error).self, "\(bad)") { try Fixtures.state(Self.customers(indexes: [Index(bad, name: "cust_bad_idx")])) }
+        }
+    }
+
     static let legacy = Model("Legacy", table: "legacy_accounts", managed: false) { AutoField("id"); TextField("owner") }
     static let withLegacy = Fixtures.bank + [legacy, Model("Link") { AutoField("id"); ForeignKey("account", to: "Legacy", onDelete: .cascade) }]
 
