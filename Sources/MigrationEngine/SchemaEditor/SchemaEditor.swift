@@ -14,10 +14,10 @@
 /// t USING col::t` (its reverse converts back; within one family, a narrower `VARCHAR` or
 /// another `DECIMAL` precision, Django leaves the USING out), with what the column needs around
 /// it: across families a default is dropped before and set after (PostgreSQL converts a default
-/// by an assignment cast only, which a USING does not give), a CHECK that changes is dropped before and added after,
-/// and the column's foreign keys and indexes are dropped before and created after (an index
-/// expression may not apply to the old type, and CockroachDB refuses a general type change on
-/// an indexed column). On CockroachDB the conversion is a "general" type change, which
+/// by an assignment cast only, which a USING does not give), a CHECK that changes is dropped
+/// before and added after, and the column's foreign keys and indexes are dropped before and
+/// created after (an index expression may not apply to the new type, and CockroachDB refuses a
+/// general type change on an indexed column). On CockroachDB the conversion is a "general" type change, which
 /// `manage lint` flags with what to write instead. To or from an auto id (`SERIAL`, a column, a
 /// sequence and a default) the column is still added, copied, dropped and renamed.
 struct SchemaEditor {
