@@ -213,10 +213,8 @@ enum SchemaInspector {
         var index = LiveIndex(name: name, columns: indexColumns(definition), unique: definition.hasPrefix("CREATE UNIQUE "))
         guard let (key, rest) = firstGroup(definition) else { return index }
         for part in splitTopLevel(key) {
-            let words = part.split(separator: " ")
-            if words.count > 1 && words.last?.uppercased() == "DESC", let first = words.first {
-                index.descending.insert(unquote(String(first)))
-            }
+            let (column, descending) = keyPart(part)
+            if descending { index.descending.insert(column) }
         }
         var tail = rest
         let whereStart = { (text: String) in text.firstRange(of: " WHERE ")?.lowerBound ?? text.endIndex }
@@ -296,10 +294,45 @@ enum SchemaInspector {
             if depth == 0 { close = index; break }
         }
         guard close != definition.endIndex else { return [] }
-        return splitTopLevel(String(definition[definition.index(after: open)..<close])).map { part in
-            let name = part.split(separator: " ", omittingEmptySubsequences: true).first.map(String.init) ?? ""
-            return name.hasPrefix("\"") && name.hasSuffix("\"") && name.count >= 2 ? String(name.dropFirst().dropLast()) : name
+        return splitTopLevel(String(definition[definition.index(after: open)..<close])).map { keyPart($0).key }
+    }
+
+    /// One part of an index key: its column or expression, and whether it is in descending order.
+    /// An expression in parentheses (PostgreSQL's cast `((born)::timestamp with time zone) DESC`)
+    /// is whole; otherwise the first word is (an operator class or collation may follow it).
+    static func keyPart(_ part: String) -> (key: String, descending: Bool) {
+        let key: String, rest: Substring
+        if part.hasPrefix("("), let (inner, after) = firstGroup(part) {
+            key = "(\(inner))"
+            rest = Substring(after)
+        } else {
+            let words = part.split(separator: " ", omittingEmptySubsequences: true)
+            key = words.first.map(String.init) ?? ""
+            rest = words.count > 1 ? part[words[1].startIndex...] : ""
         }
+        return (unquote(key), rest.split(separator: " ").last?.uppercased() == "DESC")
+    }
+
+    /// A key part as both servers keep it: a cast of a column (`("code"::TEXT)`, PostgreSQL's
+    /// `((code)::text)`, CockroachDB's `(code::STRING)`) as `code::text`, its type by one name
+    /// (on CockroachDB, where `INTEGER` is `INT8`, an `integer` is a `bigint`); any other part as a
+    /// condition (`normalizedCondition`), which drops the casts PostgreSQL adds inside `lower(...)`.
+    static func normalizedKey(_ part: String, on server: ServerKind) -> String {
+        let text = part.filter { $0 != "\"" }
+        guard let match = text.wholeMatch(of: /\(*\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)*\s*:{2,3}\s*(.+)/) else { return normalizedCondition(part) }
+        var type = String(match.2).trimmingWhitespace()
+        while type.hasSuffix(")") && type.filter({ $0 == ")" }).count > type.filter({ $0 == "(" }).count { type.removeLast() }
+        type = type.lowercased().split(separator: " ").joined(separator: " ").replacing(", ", with: ",").replacing(" (", with: "(")
+        let width = type.firstIndex(of: "(").map { String(type[$0...]) } ?? ""
+        var name = width.isEmpty ? type : String(type.dropLast(width.count))
+        let aliases = [
+            "character varying": "varchar", "string": width.isEmpty ? "text" : "varchar", "int8": "bigint", "int64": "bigint",
+            "int4": "integer", "int": "integer", "int2": "smallint", "float8": "double precision", "float": "double precision",
+            "timestamptz": "timestamp with time zone", "decimal": "numeric", "bool": "boolean",
+        ]
+        name = aliases[name] ?? name
+        if server == .cockroachDB && name == "integer" { name = "bigint" }
+        return "\(match.1.lowercased())::\(name)\(width)"
     }
 
     static func compare(_ table: TableLayout.Table, in layout: TableLayout, with live: LiveSchema,
@@ -317,7 +350,7 @@ enum SchemaInspector {
                       include: $0.include.map(columnName), condition: $0.condition)
         } + table.uniqueConstraints.map { LiveIndex(name: $0.name, columns: $0.columns.map(columnName), unique: true) }
         for index in wanted.sorted(by: { $0.name < $1.name }) {
-            differences += compareIndex(index, in: table, with: liveIndexes)
+            differences += compareIndex(index, in: table, with: liveIndexes, on: server)
         }
         for column in table.columns where liveColumns[column.name] != nil {
             guard let check = column.check, !(live.checkedColumns[table.name]?.contains(column.name) ?? false) else { continue }
@@ -333,15 +366,18 @@ enum SchemaInspector {
 
     /// Fine when a live index on the same key columns matches `index` in everything; otherwise
     /// what the closest one (the same name, else the first) differs in.
-    static func compareIndex(_ index: LiveIndex, in table: TableLayout.Table, with live: [LiveIndex]) -> [SchemaDifference] {
+    static func compareIndex(_ index: LiveIndex, in table: TableLayout.Table, with live: [LiveIndex], on server: ServerKind) -> [SchemaDifference] {
         let columns = index.columns.joined(separator: ", ")
-        // Key parts compared as conditions are: PostgreSQL shows `lower("name")` of a VARCHAR column
-        // as `lower((name)::text)`, CockroachDB as `lower(name)`.
-        let key = { (i: LiveIndex) in i.columns.map(normalizedCondition) }
+        // Key parts compared as each server rewrites them: PostgreSQL shows `lower("name")` of a
+        // VARCHAR column as `lower((name)::text)`, CockroachDB as `lower(name)`.
+        let normalized = { (part: String) in normalizedKey(part, on: server) }
+        let key = { (i: LiveIndex) in i.columns.map(normalized) }
         let candidates = live.filter { key($0) == key(index) }
         guard let closest = candidates.first(where: { $0.name == index.name }) ?? candidates.first else {
             let list = index.columns.map(SQLWriter.quote).joined(separator: ", ")
+            // Plain: columns only (an expression is no name to quote), in one order, whole, no condition.
             let plain = index.descending.isEmpty && index.include.isEmpty && index.condition == nil
+                && index.columns.allSatisfy(SQLWriter.isPlainIdentifier)
             return [.init(
                 kind: .indexMissing, table: table.name,
                 description: "\(table.name): no index on (\(columns)) (\(index.name))",
@@ -351,7 +387,7 @@ enum SchemaInspector {
         }
         let condition = { (i: LiveIndex) in i.condition.map(normalizedCondition) }
         let same = { (i: LiveIndex) in
-            (i.unique || !index.unique) && Set(i.descending.map(normalizedCondition)) == Set(index.descending.map(normalizedCondition))
+            (i.unique || !index.unique) && Set(i.descending.map(normalized)) == Set(index.descending.map(normalized))
                 && Set(i.include) == Set(index.include)
                 && condition(i) == condition(index)
         }
@@ -361,7 +397,7 @@ enum SchemaInspector {
         if index.unique && !closest.unique {
             differences.append(.init(kind: .indexNotUnique, table: table.name, description: "\(place) is not unique, expected unique (\(index.name))"))
         }
-        if Set(closest.descending.map(normalizedCondition)) != Set(index.descending.map(normalizedCondition)) {
+        if Set(closest.descending.map(normalized)) != Set(index.descending.map(normalized)) {
             let describe = { (set: Set<String>) in set.isEmpty ? "none" : set.sorted().joined(separator: ", ") }
             differences.append(.init(kind: .indexOrder, table: table.name,
                                      description: "\(place) has descending \(describe(closest.descending)), expected \(describe(index.descending))"))

@@ -200,12 +200,10 @@ import Testing
             "ALTER TABLE \"myproject_customers\" ALTER COLUMN \"name\" SET DEFAULT 'anon';",
             "ALTER TABLE \"myproject_customers\" ALTER COLUMN \"name\" DROP NOT NULL;",
         ])
-        // Narrowing rewrites values: add, copy, drop, rename (CockroachDB's advice), then NOT NULL again.
+        // Narrowing within the family is Django's plain ALTER TYPE (no USING), then the default and NOT NULL.
         #expect(sql.down == [
-            "ALTER TABLE \"myproject_customers\" ADD COLUMN \"name__new\" VARCHAR(250) NULL;",
-            "UPDATE \"myproject_customers\" SET \"name__new\" = CAST(\"name\" AS VARCHAR(250));",
-            "ALTER TABLE \"myproject_customers\" DROP COLUMN \"name\";",
-            "ALTER TABLE \"myproject_customers\" RENAME COLUMN \"name__new\" TO \"name\";",
+            "ALTER TABLE \"myproject_customers\" ALTER COLUMN \"name\" TYPE VARCHAR(250);",
+            "ALTER TABLE \"myproject_customers\" ALTER COLUMN \"name\" DROP DEFAULT;",
             "ALTER TABLE \"myproject_customers\" ALTER COLUMN \"name\" SET NOT NULL;",
         ])
     }

@@ -173,6 +173,79 @@ import TestSupport
         }
     }
 
+    /// Changes of kind on a table with rows: Django's `USING col::t` converts the values forward,
+    /// the reverse converts them back, and the drift check agrees at each step.
+    @Test func changesOfKindConvertTheRowsForwardAndBack() async throws {
+        let before: [Model] = [
+            Model("Customers") {
+                AutoField("id"); CharField("name", maxLength: 250)
+                IntegerField("code", null: true)
+                CharField("number", maxLength: 20, null: true)
+                DateField("born", null: true)
+                TextField("data", null: true)
+                FloatField("ratio", default: "0.5")
+                PositiveIntegerField("stock", default: 0)
+                CharField("rank", maxLength: 5, null: true, dbIndex: true)
+            },
+        ] + Self.rest
+        let after: [Model] = [
+            Model("Customers") {
+                AutoField("id"); CharField("name", maxLength: 250)
+                CharField("code", maxLength: 20, null: true)
+                IntegerField("number", null: true)
+                DateTimeField("born", null: true)
+                JSONField("data", null: true)
+                DecimalField("ratio", maxDigits: 10, decimalPlaces: 2, default: "0.5")
+                CharField("stock", maxLength: 10, default: "0")
+                SmallIntegerField("rank", null: true, dbIndex: true)
+            },
+        ] + Self.rest
+        let directory = Fixtures.temporaryDirectory()
+        defer { Fixtures.remove(directory) }
+        try Fixtures.makeMigration(Fixtures.bank, in: directory)
+        try Fixtures.makeMigration(before, in: directory)
+        let converting = try #require(try Fixtures.makeMigration(after, in: directory))
+        let text = try String(contentsOf: directory.appendingPathComponent(converting), encoding: .utf8)
+        #expect(text.contains(#"ALTER TABLE "myproject_customers" ALTER COLUMN "code" TYPE VARCHAR(20) USING "code"::VARCHAR(20);"#))
+
+        try await TestDatabase.withFreshDatabase { (url: String) async throws -> Void in
+            try Migrator.migrate(connectionString: url, directory: directory, to: .named("0002"))
+            let original = try snapshot(url)
+            try TestDatabase.run(url, """
+                INSERT INTO myproject_customers (name, code, number, born, data, ratio, stock, rank)
+                VALUES ('Carl', 42, '17', DATE '2024-05-06', '{"a": 1}', 0.25, 3, '7')
+                """)
+            let values = """
+                SELECT code::TEXT, number::TEXT, born::DATE::TEXT, data::TEXT, ratio::TEXT, stock::TEXT, rank::TEXT,
+                       pg_typeof(code)::TEXT, pg_typeof(number)::TEXT, pg_typeof(born)::TEXT, pg_typeof(data)::TEXT,
+                       pg_typeof(ratio)::TEXT, pg_typeof(stock)::TEXT, pg_typeof(rank)::TEXT
+                FROM myproject_customers
+                """
+
+            try Migrator.migrate(connectionString: url, directory: directory)
+            #expect(try Migrator.drift(connectionString: url, directory: directory) == [])
+            #expect(try TestDatabase.query(url, values) == [[
+                "42", "17", "2024-05-06", #"{"a": 1}"#, "0.25", "3", "7",
+                "character varying", "integer", "timestamp with time zone", "jsonb", "numeric", "character varying", "smallint",
+            ]])
+            // The new defaults and index are in place, the positive integer's CHECK gone.
+            try TestDatabase.run(url, "INSERT INTO myproject_customers (name) VALUES ('Dora')")
+            #expect(try TestDatabase.query(url, "SELECT ratio::TEXT, stock FROM myproject_customers WHERE name = 'Dora'") == [["0.50", "0"]])
+            try TestDatabase.run(url, "DELETE FROM myproject_customers WHERE name = 'Dora'")
+            #expect(try TestDatabase.query(url, "SELECT count(*) FROM pg_indexes WHERE tablename = 'myproject_customers' AND indexdef LIKE '%(rank)'")
+                    == [["1"]])
+
+            try Migrator.migrate(connectionString: url, directory: directory, to: .named("0002"))
+            #expect(try Migrator.drift(connectionString: url, directory: directory) == [])
+            #expect(try snapshot(url) == original)
+            #expect(try TestDatabase.query(url, values) == [[
+                "42", "17", "2024-05-06", #"{"a": 1}"#, "0.25", "3", "7",
+                "integer", "character varying", "date", "text", "double precision", "integer", "character varying",
+            ]])
+            #expect(throws: DatabaseError.self) { try TestDatabase.run(url, "UPDATE myproject_customers SET stock = -1") }
+        }
+    }
+
     @Test func theDriftCheckFindsAMissingCheck() async throws {
         let directory = Fixtures.temporaryDirectory()
         defer { Fixtures.remove(directory) }

@@ -160,12 +160,10 @@ import Testing
             #"ALTER TABLE "myproject_customers" ALTER COLUMN "views" TYPE BIGINT;"#,
             #"ALTER TABLE "myproject_customers" ADD CONSTRAINT "\#(check("views"))" CHECK ("views" >= 0);"#,
         ])
-        // Back: BIGINT to SMALLINT rewrites (add, copy, drop, rename): the CHECK goes with the old column.
+        // Back: BIGINT to SMALLINT is Django's conversion, the CHECK dropped first.
         #expect(widened.down == [
-            #"ALTER TABLE "myproject_customers" ADD COLUMN "views__new" SMALLINT NULL;"#,
-            #"UPDATE "myproject_customers" SET "views__new" = CAST("views" AS SMALLINT);"#,
-            #"ALTER TABLE "myproject_customers" DROP COLUMN "views";"#,
-            #"ALTER TABLE "myproject_customers" RENAME COLUMN "views__new" TO "views";"#,
+            #"ALTER TABLE "myproject_customers" DROP CONSTRAINT "\#(check("views"))";"#,
+            #"ALTER TABLE "myproject_customers" ALTER COLUMN "views" TYPE SMALLINT USING "views"::SMALLINT;"#,
         ])
 
         // A renamed positive field: its CHECK renamed with it.
@@ -208,6 +206,74 @@ import Testing
             #"DROP INDEX "\#(Names.indexName("myproject_orders", ["customer_id"], suffix: "_uniq"))" CASCADE;"#,
             #"CREATE INDEX "myproject_orders_customer_id_d4969807" ON "myproject_orders" ("customer_id");"#,
         ])
+    }
+
+    /// A change of kind is Django's conversion, `ALTER COLUMN ... TYPE t USING col::t`, and its
+    /// reverse converts back; a default, a CHECK and an index are moved out of its way.
+    @Test func changesOfKindAreDjangosConversion() throws {
+        let detector = AutodetectorTests()
+        let table = "myproject_customers"
+        func change(_ from: some FieldDeclaration, _ to: some FieldDeclaration) throws -> (up: [String], down: [String]) {
+            try detector.roundTrip(
+                [AutodetectorTests.customers { from }] + Array(Fixtures.bank.dropFirst()),
+                [AutodetectorTests.customers { to }] + Array(Fixtures.bank.dropFirst()),
+                forward: [.alterField(model: "Customers", field: to.state)], reverse: [.alterField(model: "Customers", field: from.state)])
+        }
+        func convert(_ column: String, _ type: String) -> String {
+            #"ALTER TABLE "\#(table)" ALTER COLUMN "\#(column)" TYPE \#(type) USING "\#(column)"::\#(type);"#
+        }
+
+        let code = try change(IntegerField("code", null: true), CharField("code", maxLength: 20, null: true))
+        #expect(code.up == [convert("code", "VARCHAR(20)")])
+        #expect(code.down == [convert("code", "INTEGER")])
+
+        let number = try change(CharField("number", maxLength: 20), IntegerField("number"))
+        #expect(number.up == [convert("number", "INTEGER")])
+        #expect(number.down == [convert("number", "VARCHAR(20)")])
+
+        let born = try change(DateField("born", null: true), DateTimeField("born", null: true))
+        #expect(born.up == [convert("born", "TIMESTAMPTZ")])
+        #expect(born.down == [convert("born", "DATE")])
+
+        let data = try change(TextField("data"), JSONField("data"))
+        #expect(data.up == [convert("data", "JSONB")])
+        #expect(data.down == [convert("data", "TEXT")])
+
+        // A lasting default is dropped before the conversion and set after (PostgreSQL would
+        // convert it by an assignment cast only).
+        let ratio = try change(FloatField("ratio", default: "0.5"), DecimalField("ratio", maxDigits: 10, decimalPlaces: 2, default: "0.5"))
+        #expect(ratio.up == [
+            #"ALTER TABLE "\#(table)" ALTER COLUMN "ratio" DROP DEFAULT;"#,
+            convert("ratio", "DECIMAL(10, 2)"),
+            #"ALTER TABLE "\#(table)" ALTER COLUMN "ratio" SET DEFAULT 0.5;"#,
+        ])
+        #expect(ratio.down == [
+            #"ALTER TABLE "\#(table)" ALTER COLUMN "ratio" DROP DEFAULT;"#,
+            convert("ratio", "DOUBLE PRECISION"),
+            #"ALTER TABLE "\#(table)" ALTER COLUMN "ratio" SET DEFAULT 0.5;"#,
+        ])
+
+        // A positive integer's CHECK is dropped before the conversion, and added after the way back.
+        let check = Names.indexName(table, ["stock"], suffix: "_check")
+        let stock = try change(PositiveIntegerField("stock"), CharField("stock", maxLength: 10))
+        #expect(stock.up == [#"ALTER TABLE "\#(table)" DROP CONSTRAINT "\#(check)";"#, convert("stock", "VARCHAR(10)")])
+        #expect(stock.down == [convert("stock", "INTEGER"), #"ALTER TABLE "\#(table)" ADD CONSTRAINT "\#(check)" CHECK ("stock" >= 0);"#])
+
+        // The column's index is dropped before and created after: CockroachDB refuses a
+        // conversion on an indexed column.
+        let index = Names.indexName(table, ["rank"], suffix: "")
+        let rank = try change(CharField("rank", maxLength: 5, dbIndex: true), SmallIntegerField("rank", dbIndex: true))
+        #expect(rank.up == [
+            #"DROP INDEX "\#(index)";"#, convert("rank", "SMALLINT"), #"CREATE INDEX "\#(index)" ON "\#(table)" ("rank");"#,
+        ])
+        #expect(rank.down == [
+            #"DROP INDEX "\#(index)";"#, convert("rank", "VARCHAR(5)"), #"CREATE INDEX "\#(index)" ON "\#(table)" ("rank");"#,
+        ])
+
+        // Another width of the same family leaves the USING out, as Django does.
+        let digits = try change(DecimalField("amount", maxDigits: 10, decimalPlaces: 2), DecimalField("amount", maxDigits: 12, decimalPlaces: 2))
+        #expect(digits.up == [#"ALTER TABLE "\#(table)" ALTER COLUMN "amount" TYPE DECIMAL(12, 2);"#])
+        #expect(digits.down == [#"ALTER TABLE "\#(table)" ALTER COLUMN "amount" TYPE DECIMAL(10, 2);"#])
     }
 
     @Test func defaultsOfTheNewKinds() {

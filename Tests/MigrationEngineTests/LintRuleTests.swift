@@ -82,6 +82,9 @@ import Testing
             == ["changes the type of \"myproject_products\".\"name\" from VARCHAR(250) to VARCHAR(300)"])
         #expect(Self.reports(AlterColumnType.self, #"ALTER TABLE "x" ALTER COLUMN "y" SET DATA TYPE TEXT;"#) == ["changes the type of \"x\".\"y\" to TEXT"])
         #expect(Self.reports(AlterColumnType.self, #"ALTER TABLE "myproject_orders" ALTER COLUMN "customer_id" TYPE TEXT;"#).isEmpty)
+        // A conversion CockroachDB cannot do online (Django's USING for a change of kind) says so.
+        #expect(Self.reports(AlterColumnType.self, #"ALTER TABLE "myproject_products" ALTER COLUMN "name" TYPE INTEGER USING "name"::INTEGER;"#)
+            == ["changes the type of \"myproject_products\".\"name\" from VARCHAR(250) to INTEGER: \(AlterColumnType.general)"])
     }
 
     @Test func primaryKeyChange() {

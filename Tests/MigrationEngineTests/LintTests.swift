@@ -125,6 +125,34 @@ import Testing
         #expect(try rules(#"ALTER TABLE "myproject_products" ALTER COLUMN "name" SET NOT NULL;"#).isEmpty)
     }
 
+    @Test func conversionsCockroachDBCannotDoOnlineAreErrors() throws {
+        // Django's conversion of a plain column to another kind: an error, with the hand-written way as the fix.
+        // (VARCHAR to INTEGER can also fail on the values: destructive-change says so beside it.)
+        let conversion = try findings(#"ALTER TABLE "myproject_products" ALTER COLUMN "name" TYPE INTEGER USING "name"::INTEGER;"#)
+            .filter { $0.rule == .alterColumnType }
+        #expect(conversion.count == 1 && conversion.first?.severity == .error)
+        #expect(conversion.first?.message.contains("enable_experimental_alter_column_type_general") == true)
+        #expect(conversion.first?.description.contains("makemigrations --empty") == true)
+        let date = try findings("""
+            ALTER TABLE "myproject_customers" ADD COLUMN "born" DATE NULL;
+            ALTER TABLE "myproject_customers" ALTER COLUMN "born" TYPE TIMESTAMPTZ USING "born"::TIMESTAMPTZ;
+            """)
+        #expect(date.map(\.severity) == [.error])
+        // On an indexed column: the indexed rule's error, whose fix says to write it by hand.
+        let indexed = try findings(#"ALTER TABLE "myproject_orders" ALTER COLUMN "customer_id" TYPE TEXT USING "customer_id"::TEXT;"#)
+        #expect(indexed.map(\.rule.id) == ["alter-indexed-column-type"] && indexed.first?.description.contains("makemigrations --empty") == true)
+        // Widenings stay warnings: a longer VARCHAR, VARCHAR to TEXT, a wider integer.
+        for sql in [
+            #"ALTER TABLE "myproject_products" ALTER COLUMN "name" TYPE TEXT;"#,
+            """
+            ALTER TABLE "myproject_customers" ADD COLUMN "n" SMALLINT NULL;
+            ALTER TABLE "myproject_customers" ALTER COLUMN "n" TYPE BIGINT;
+            """,
+        ] {
+            #expect(try findings(sql).map(\.severity) == [.warning], "\(sql)")
+        }
+    }
+
     @Test func primaryKeyChange() throws {
         #expect(try rules(#"ALTER TABLE "myproject_products" DROP CONSTRAINT "myproject_products_pkey";"#) == ["primary-key-change"])
         #expect(try rules(#"ALTER TABLE "myproject_products" ADD CONSTRAINT "pk2" PRIMARY KEY ("name");"#) == ["primary-key-change"])

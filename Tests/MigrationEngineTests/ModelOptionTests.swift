@@ -113,35 +113,43 @@ import Testing
         #expect(try MigrationLoader.replay(try MigrationLoader.load(directory: created), appLabel: Fixtures.app) == Fixtures.state(v2))
     }
 
-    @Test func expressionIndexesForwardBackRecordedAndValidated() throws {
-        let index = Index(.lower("name"), .upper("name", descending: true), name: "cust_lower_name_idx", condition: #""active""#)
+    /// An expression index through makemigrations: its record, its SQL both ways, Django's
+    /// description, and a migration file that replays to the same state, leaves nothing to
+    /// detect and lints without errors. The state with the index, and the file's text.
+    func expectExpressionIndex(_ index: Index, up sql: String, description: String) throws -> (state: ProjectState, file: String) {
+        let name = try #require(index.name)
         let state = try Fixtures.state(Self.customers(indexes: [index]))
         let recorded = try #require(state.model("Customers")?.indexes.first)
-        #expect(recorded == IndexState(name: "cust_lower_name_idx", fields: [], condition: #""active""#,
-                                       expressions: [.lower("name"), .upper("name", descending: true)]))
+        #expect(recorded.expressions == index.expressions)
         let (up, down) = try detector.roundTrip(
             Self.customers(), Self.customers(indexes: [index]),
             forward: [.addIndex(model: "Customers", index: recorded)],
-            reverse: [.removeIndex(model: "Customers", name: "cust_lower_name_idx")])
-        #expect(up == [#"CREATE INDEX "cust_lower_name_idx" ON "myproject_customers" (lower("name"), upper("name") DESC) WHERE "active";"#])
-        #expect(down == [#"DROP INDEX "cust_lower_name_idx";"#])
-        #expect(Operation.addIndex(model: "Customers", index: recorded).description
-            == "Create index cust_lower_name_idx on Lower(F(name)), Upper(F(name)) on model customers")
-        // Through a migration file and back, and nothing left to detect.
+            reverse: [.removeIndex(model: "Customers", name: name)])
+        #expect(up == [sql])
+        #expect(down == [#"DROP INDEX "\#(name)";"#])
+        #expect(Operation.addIndex(model: "Customers", index: recorded).description == description)
         let directory = Fixtures.temporaryDirectory()
         defer { Fixtures.remove(directory) }
         try Fixtures.makeMigration(Self.customers(), in: directory)
         try Fixtures.makeMigration(Self.customers(indexes: [index]), in: directory)
         let text = try String(contentsOf: try #require(try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
             .first { $0.lastPathComponent.hasPrefix("0002") }), encoding: .utf8)
-        #expect(text.contains(#""function":"lower""#) || text.contains(#""function" : "lower""#))
-        #expect(try MigrationLoader.replay(try MigrationLoader.load(directory: directory), appLabel: Fixtures.app)
-            == Fixtures.state(Self.customers(indexes: [index])))
+        #expect(try MigrationLoader.replay(try MigrationLoader.load(directory: directory), appLabel: Fixtures.app) == state)
         #expect(try Fixtures.makeMigration(Self.customers(indexes: [index]), in: directory) == nil)
         #expect(try MigrationLinter.lintDirectory(directory).findings.filter { $0.severity == .error }.isEmpty)
+        return (state, text)
+    }
+
+    @Test func expressionIndexesForwardBackRecordedAndValidated() throws {
+        let index = Index(.lower("name"), .upper("name", descending: true), name: "cust_lower_name_idx", condition: #""active""#)
+        let (state, text) = try expectExpressionIndex(
+            index, up: #"CREATE INDEX "cust_lower_name_idx" ON "myproject_customers" (lower("name"), upper("name") DESC) WHERE "active";"#,
+            description: "Create index cust_lower_name_idx on Lower(F(name)), Upper(F(name)) on model customers")
+        #expect(state.model("Customers")?.indexes.first == IndexState(name: "cust_lower_name_idx", fields: [], condition: #""active""#,
+                                                                        expressions: [.lower("name"), .upper("name", descending: true)]))
+        #expect(text.contains(#""function":"lower""#) || text.contains(#""function" : "lower""#))
         // Renaming the field renames it in the expression.
-        let renamedState = try Fixtures.state(Self.customers(indexes: [index]))
-        var renamed = renamedState
+        var renamed = state
         try Operation.renameField(model: "Customers", oldName: "name", newName: "full_name").stateForwards(&renamed)
         #expect(renamed.model("Customers")?.indexes.first?.expressions == [.lower("full_name"), .upper("full_name", descending: true)])
         // Unknown fields, and fields mixed with expressions, are refused.
@@ -149,6 +157,30 @@ import Testing
         var mixed = Index(.lower("name"), name: "cust_mixed_idx")
         mixed.fields = ["age"]
         #expect(throws: (any Error).self) { try Fixtures.state(Self.customers(indexes: [mixed])) }
+    }
+
+    /// Django's `Cast(field, output_field=...)` in an index: `(col::type)`, recorded with its
+    /// type, through a file and back, renamed with its field, and refused with a type no field kind gives.
+    @Test func castIndexesForwardBackRecordedAndValidated() throws {
+        let index = Index(.cast("age", as: .text), .cast("name", as: .char(maxLength: 20), descending: true), .cast("age", as: .bigInteger),
+                          name: "cust_cast_idx")
+        #expect(index.expressions == [
+            IndexExpression(.cast, "age", type: "TEXT"), IndexExpression(.cast, "name", descending: true, type: "VARCHAR(20)"),
+            IndexExpression(.cast, "age", type: "BIGINT"),
+        ])
+        let (state, text) = try expectExpressionIndex(
+            index, up: #"CREATE INDEX "cust_cast_idx" ON "myproject_customers" (("age"::TEXT), ("name"::VARCHAR(20)) DESC, ("age"::BIGINT));"#,
+            description: "Create index cust_cast_idx on Cast(F(age), TEXT), Cast(F(name), VARCHAR(20)), Cast(F(age), BIGINT) on model customers")
+        #expect(text.contains(#""type":"VARCHAR(20)""#) || text.contains(#""type" : "VARCHAR(20)""#))
+        // Renaming the field renames it in the cast, which keeps its type.
+        var renamed = state
+        try Operation.renameField(model: "Customers", oldName: "name", newName: "full_name").stateForwards(&renamed)
+        #expect(renamed.model("Customers")?.indexes.first?.expressions[1] == IndexExpression(.cast, "full_name", descending: true, type: "VARCHAR(20)"))
+        // A type that is not a plain column type (from a hand-edited record), an auto id, a type on lower().
+        for bad in [IndexExpression(.cast, "age", type: "TEXT); DROP TABLE x; --"), .cast("age", as: .autoField),
+                    IndexExpression(.cast, "age"), IndexExpression(.lower, "name", type: "TEXT")] {
+            #expect(throws: (any Error).self, "\(bad)") { try Fixtures.state(Self.customers(indexes: [Index(bad, name: "cust_bad_idx")])) }
+        }
     }
 
     static let legacy = Model("Legacy", table: "legacy_accounts", managed: false) { AutoField("id"); TextField("owner") }

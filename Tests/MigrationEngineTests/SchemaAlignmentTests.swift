@@ -23,6 +23,27 @@ import TestSupport
         #expect(SchemaInspector.index(named: "p", "CREATE INDEX p ON public.t USING btree (a)") == .init(name: "p", columns: ["a"]))
     }
 
+    @Test func castKeyPartsCompareAsBothServersShowThem() {
+        // PostgreSQL wraps a cast in parentheses and spells its type out.
+        let postgres = SchemaInspector.index(named: "i", "CREATE INDEX i ON public.t USING btree (((age)::text), ((born)::timestamp with time zone) DESC)")
+        #expect(postgres.columns == ["((age)::text)", "((born)::timestamp with time zone)"])
+        #expect(postgres.descending == ["((born)::timestamp with time zone)"])
+        let key = { (part: String, server: ServerKind) in SchemaInspector.normalizedKey(part, on: server) }
+        for (written, shown, server) in [
+            (#"("age"::TEXT)"#, "((age)::text)", ServerKind.postgreSQL), (#"("age"::TEXT)"#, "(age::STRING)", .cockroachDB),
+            (#"("name"::VARCHAR(20))"#, "((name)::character varying(20))", .postgreSQL),
+            (#"("price"::DECIMAL(10, 2))"#, "((price)::numeric(10,2))", .postgreSQL),
+            (#"("born"::TIMESTAMPTZ)"#, "((born)::timestamp with time zone)", .postgreSQL),
+            (#"("age"::INTEGER)"#, "(age::INT8)", .cockroachDB), (#"lower("name")"#, "lower((name)::text)", .postgreSQL),
+        ] {
+            #expect(key(written, server) == key(shown, server), "\(written) as \(shown)")
+        }
+        // A cast is not its column, nor a cast to another type.
+        #expect(key(#"("age"::TEXT)"#, .postgreSQL) != key("age", .postgreSQL))
+        #expect(key(#"("age"::INTEGER)"#, .postgreSQL) != key("((age)::bigint)", .postgreSQL))
+        #expect(key(#"("name"::VARCHAR(20))"#, .postgreSQL) != key("((name)::character varying(30))", .postgreSQL))
+    }
+
     @Test func conditionsCompareAsBothServersNormaliseThem() {
         let n = SchemaInspector.normalizedCondition
         #expect(n(#""age" >= 18"#) == n("(age >= 18)"))

@@ -37,14 +37,19 @@ public struct ColumnType: Sendable, Equatable, CustomStringConvertible {
         server == .cockroachDB ? cockroachDB : postgreSQL
     }
 
-    /// Whether changing a column to `other` keeps every value and rewrites nothing, so that
+    /// Whether changing a column to `other` keeps every value and rewrites nothing, so that a plain
     /// `ALTER COLUMN ... TYPE` runs in place on CockroachDB as well: a wider width of the same
-    /// family, or a family this one widens into. Any other change is made by adding a column of
-    /// the new type, copying, dropping the old one and renaming (`SchemaEditor`).
+    /// family, or a family this one widens into. Any other change is Django's conversion,
+    /// `ALTER COLUMN ... TYPE t USING col::t` (`SchemaEditor`), which CockroachDB runs only as a
+    /// "general" type change (`manage lint` says so).
     func widensInPlace(to other: ColumnType) -> Bool {
         if other.family == family, let width, let otherWidth = other.width { return otherWidth >= width }
         return widensInto.contains(other.family)
     }
+
+    /// Whether the column is an auto id (`SERIAL` and its widths): not a type `ALTER COLUMN ...
+    /// TYPE` can give or take, since it stands for a column, a sequence and a default.
+    var isSerial: Bool { family.hasSuffix("SERIAL") }
 }
 
 /// A column type as `information_schema.columns` describes it: `data_type`,

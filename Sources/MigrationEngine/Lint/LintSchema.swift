@@ -29,6 +29,22 @@ struct LintSchema {
             }
         }
 
+        /// Whether CockroachDB changes `self` into `new` in place, online, as it does a widening
+        /// (a wider integer, a longer or unbounded `VARCHAR`, `VARCHAR` to `TEXT`). Any other
+        /// change is its "general" type change: refused unless the session sets
+        /// `enable_experimental_alter_column_type_general` (before v25.1), never inside an
+        /// explicit transaction, never on an indexed column.
+        func widensInPlace(to new: ColumnType) -> Bool {
+            switch (self, new) {
+            case (.integer(let a, _), .integer(let b, false)): return b >= a
+            case (.varchar(let a), .varchar(let b)):
+                guard let b else { return true }
+                return a.map { b >= $0 } ?? false
+            case (.varchar, .text), (.text, .text): return true
+            default: return self == new
+            }
+        }
+
         /// Whether `self` → `new` can lose data or fail on existing values of the old type.
         func isNarrowed(to new: ColumnType) -> Bool {
             switch (self, new) {

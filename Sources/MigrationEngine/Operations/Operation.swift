@@ -42,8 +42,7 @@ public enum Operation: Equatable, Sendable {
         case .alterField(let model, let field, _): return "Alter field \(field.name) on \(model.lowercased())"
         case .renameField(let model, let old, let new): return "Rename field \(old) on \(model.lowercased()) to \(new)"
         case .addIndex(let model, let index) where !index.expressions.isEmpty:
-            // Django's wording for an expression index: `Lower(F(name))`.
-            let expressions = index.expressions.map { "\($0.function == .lower ? "Lower" : "Upper")(F(\($0.field)))" }.joined(separator: ", ")
+            let expressions = index.expressions.map(\.djangoDescription).joined(separator: ", ")
             return "Create index \(index.name) on \(expressions) on model \(model.lowercased())"
         case .addIndex(let model, let index):
             return "Create index \(index.name) on field(s) \(index.fields.joined(separator: ", ")) of model \(model.lowercased())"

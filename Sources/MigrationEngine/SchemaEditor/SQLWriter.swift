@@ -103,8 +103,10 @@ public enum SQLWriter {
         "ALTER TABLE \(quote(table)) RENAME COLUMN \(quote(old)) TO \(quote(new));"
     }
 
-    static func alterType(_ table: String, _ column: String, _ type: ColumnType) -> String {
-        "ALTER TABLE \(quote(table)) ALTER COLUMN \(quote(column)) TYPE \(type.sql);"
+    /// `ALTER COLUMN ... TYPE t`; with `cast`, Django's conversion to another kind, `... USING col::t`.
+    static func alterType(_ table: String, _ column: String, _ type: ColumnType, cast: Bool = false) -> String {
+        let using = cast ? " USING \(quote(column))::\(type.sql)" : ""
+        return "ALTER TABLE \(quote(table)) ALTER COLUMN \(quote(column)) TYPE \(type.sql)\(using);"
     }
 
     static func setNull(_ table: String, _ column: String, _ null: Bool) -> String {

@@ -9,8 +9,17 @@
 /// 6. add foreign keys and create indexes.
 ///
 /// A column type change that only widens (`ColumnType.widensInPlace`: a longer `VARCHAR`,
-/// `VARCHAR` to `TEXT`, `INTEGER` to `BIGINT`) is an in-place `ALTER COLUMN ... TYPE`; any other
-/// is add, copy, drop and rename, as CockroachDB advises against rewriting type changes.
+/// `VARCHAR` to `TEXT`, `INTEGER` to `BIGINT`) is a plain `ALTER COLUMN ... TYPE`, which both
+/// servers run in place. Any other change of kind is Django's conversion, `ALTER COLUMN ... TYPE
+/// t USING col::t` (its reverse converts back; within one family, a narrower `VARCHAR` or
+/// another `DECIMAL` precision, Django leaves the USING out), with what the column needs around
+/// it: across families a default is dropped before and set after (PostgreSQL converts a default
+/// by an assignment cast only, which a USING does not give), a CHECK that changes is dropped
+/// before and added after, and the column's foreign keys and indexes are dropped before and
+/// created after (an index expression may not apply to the new type, and CockroachDB refuses a
+/// general type change on an indexed column). On CockroachDB the conversion is a "general" type change, which
+/// `manage lint` flags with what to write instead. To or from an auto id (`SERIAL`, a column, a
+/// sequence and a default) the column is still added, copied, dropped and renamed.
 struct SchemaEditor {
     /// A new NOT NULL column's one-off value for existing rows, as SQL, by table and column identity.
     typealias OneOffDefaults = [TableLayout.TableID: [String: String]]
@@ -45,26 +54,26 @@ struct SchemaEditor {
     /// A table on both sides: its name, columns, foreign keys, unique constraints and indexes.
     private mutating func alterTable(_ o: TableLayout.Table, into n: TableLayout.Table, layout: TableLayout, oneOffDefaults: [String: String]) {
         if o.name != n.name { renames.append(SQLWriter.renameTable(o.name, n.name)) }
-        var rebuilt = Set<String>()
+        var retyped = Set<String>()
         for column in n.columns {
             guard let was = o.column(column.id) else {
                 columnChanges += SQLWriter.addColumn(n.name, column, oneOffDefault: oneOffDefaults[column.id])
                 continue
             }
             if alterColumn(was, into: column, table: n.name, oldTable: o.name, oneOffDefault: oneOffDefaults[column.id]) {
-                rebuilt.insert(column.id)
+                retyped.insert(column.id)
             }
         }
         for column in o.columns where n.column(column.id) == nil {
             columnChanges.append(SQLWriter.dropColumn(n.name, column.name))
         }
-        alterForeignKeys(o, into: n, layout: layout, rebuilt: rebuilt)
+        alterForeignKeys(o, into: n, layout: layout, retyped: retyped)
         for unique in n.uniqueConstraints {
             if let was = o.uniqueConstraints.first(where: { $0.id == unique.id }), was.name != unique.name {
                 renames.append(SQLWriter.renameConstraint(n.name, was.name, unique.name))
             }
         }
-        alterIndexes(o, into: n, rebuilt: rebuilt)
+        alterIndexes(o, into: n, retyped: retyped)
         for check in o.checks where !n.checks.contains(check) {
             dropConstraints.append(SQLWriter.dropConstraint(o.name, check.name))
         }
@@ -74,31 +83,27 @@ struct SchemaEditor {
         if o.comment != n.comment { columnChanges.append(SQLWriter.commentOnTable(n.name, n.comment)) }
     }
 
-    /// A column on both sides; true when it was rebuilt (a type change that does not widen in
-    /// place: add, copy, drop, rename), which its constraints and indexes must follow.
+    /// A column on both sides; true when its type was converted or it was rebuilt (any type
+    /// change but a widening), which its foreign keys and indexes must follow.
     /// `oneOffDefault` (SQL) fills the existing NULLs of a column that turns NOT NULL.
     private mutating func alterColumn(_ was: TableLayout.Column, into column: TableLayout.Column, table: String, oldTable: String,
                                       oneOffDefault: String? = nil) -> Bool {
         if was.name != column.name { renames.append(SQLWriter.renameColumn(table, was.name, column.name)) }
-        var current = was, rebuilt = false
+        var current = was, retyped = false
         if was.type != column.type {
             if was.type.widensInPlace(to: column.type) {
                 columnChanges.append(SQLWriter.alterType(table, column.name, column.type))
+            } else if was.type.isSerial || column.type.isSerial {
+                rebuild(&current, into: column, table: table)
+                retyped = true
             } else {
-                let temporary = String("\(column.name.prefix(50))__new")
-                var fresh = column
-                fresh.name = temporary; fresh.null = true; fresh.defaultSQL = nil; fresh.primaryKey = false; fresh.check = nil
-                fresh.comment = nil
-                columnChanges += SQLWriter.addColumn(table, fresh)
-                columnChanges.append(SQLWriter.copyColumn(table, from: column.name, to: temporary, type: column.type))
-                columnChanges.append(SQLWriter.dropColumn(table, column.name))
-                columnChanges.append(SQLWriter.renameColumn(table, temporary, column.name))
-                rebuilt = true
-                current.null = true
-                current.defaultSQL = nil
-                // Dropped with the old column.
-                current.check = nil
-                current.comment = nil
+                let cast = was.type.family != column.type.family
+                if cast, current.defaultSQL != nil {
+                    columnChanges.append(SQLWriter.setDefault(table, column.name, nil))
+                    current.defaultSQL = nil
+                }
+                columnChanges.append(SQLWriter.alterType(table, column.name, column.type, cast: cast))
+                retyped = true
             }
         }
         alterCheck(current.check, into: column.check, table: table, oldTable: oldTable, column: column.name)
@@ -117,7 +122,25 @@ struct SchemaEditor {
                 columnChanges.append(SQLWriter.setNull(table, column.name, column.null))
             }
         }
-        return rebuilt
+        return retyped
+    }
+
+    /// A type change to or from an auto id: a column of the new type added, the values copied,
+    /// the old column (its sequence, default, CHECK and comment with it) dropped and the new one
+    /// renamed. `current` becomes what is left to change.
+    private mutating func rebuild(_ current: inout TableLayout.Column, into column: TableLayout.Column, table: String) {
+        let temporary = String("\(column.name.prefix(50))__new")
+        var fresh = column
+        fresh.name = temporary; fresh.null = true; fresh.defaultSQL = nil; fresh.primaryKey = false; fresh.check = nil
+        fresh.comment = nil
+        columnChanges += SQLWriter.addColumn(table, fresh)
+        columnChanges.append(SQLWriter.copyColumn(table, from: column.name, to: temporary, type: column.type))
+        columnChanges.append(SQLWriter.dropColumn(table, column.name))
+        columnChanges.append(SQLWriter.renameColumn(table, temporary, column.name))
+        current.null = true
+        current.defaultSQL = nil
+        current.check = nil
+        current.comment = nil
     }
 
     /// A column's CHECK: dropped before the column changes, added after, renamed when only its
@@ -133,9 +156,9 @@ struct SchemaEditor {
 
     /// Foreign keys that go or change are dropped (before their column goes or changes) and
     /// added again; those kept under a new name are renamed.
-    private mutating func alterForeignKeys(_ o: TableLayout.Table, into n: TableLayout.Table, layout: TableLayout, rebuilt: Set<String>) {
+    private mutating func alterForeignKeys(_ o: TableLayout.Table, into n: TableLayout.Table, layout: TableLayout, retyped: Set<String>) {
         func unchanged(_ a: TableLayout.ForeignKeyConstraint, _ b: TableLayout.ForeignKeyConstraint) -> Bool {
-            TableLayout.sameDefinition(a, b) && !rebuilt.contains(b.column)
+            TableLayout.sameDefinition(a, b) && !retyped.contains(b.column)
         }
         for fk in o.foreignKeys {
             if let kept = n.foreignKeys.first(where: { $0.id == fk.id }), unchanged(fk, kept) {
@@ -150,11 +173,11 @@ struct SchemaEditor {
     }
 
     /// Indexes that go or change are dropped and created again; those kept under a new name are renamed.
-    private mutating func alterIndexes(_ o: TableLayout.Table, into n: TableLayout.Table, rebuilt: Set<String>) {
+    private mutating func alterIndexes(_ o: TableLayout.Table, into n: TableLayout.Table, retyped: Set<String>) {
         func unchanged(_ a: TableLayout.IndexDefinition, _ b: TableLayout.IndexDefinition) -> Bool {
             a.columns == b.columns && a.unique == b.unique && a.method == b.method && a.descending == b.descending
                 && a.condition == b.condition && a.include == b.include && a.expressions == b.expressions
-                && rebuilt.isDisjoint(with: b.columns + b.include + b.expressions.map(\.field))
+                && retyped.isDisjoint(with: b.columns + b.include + b.expressions.map(\.field))
         }
         for index in o.indexes {
             if let kept = n.indexes.first(where: { $0.id == index.id }), unchanged(index, kept) {

@@ -106,6 +106,7 @@ public enum ModelValidation {
                 if !index.fields.isEmpty && !index.expressions.isEmpty {
                     problems.append("\(where_): index \(index.name) has both fields and expressions (Django's Index takes one or the other)")
                 }
+                for problem in index.expressions.compactMap(\.problem) { problems.append("\(where_): index \(index.name): \(problem)") }
                 for name in index.allFields where model.field(name)?.hasColumn != true {
                     problems.append("\(where_): index \(index.name) names unknown field '\(name)'")
                 }

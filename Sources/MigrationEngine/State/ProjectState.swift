@@ -240,39 +240,48 @@ public struct IndexState: Codable, Equatable, Sendable {
     /// The same index with a field renamed.
     func renaming(_ rename: (String) -> String) -> IndexState {
         IndexState(name: name, fields: fields.map(rename), descending: descending.map(rename), condition: condition, include: include.map(rename),
-                   expressions: expressions.map { IndexExpression($0.function, rename($0.field), descending: $0.descending) })
+                   expressions: expressions.map { var e = $0; e.field = rename(e.field); return e })
     }
 }
 
 /// One key part of an expression index: a function of one field, from a small closed list rather
 /// than any SQL, so that the SQL, its record and the drift check's reading of `pg_indexes` stay
 /// exact on both servers (CockroachDB has expression indexes since v21.2).
-/// Django's `Lower("name")` is `.lower("name")`, `Upper("name")` is `.upper("name")`, and
+/// Django's `Lower("name")` is `.lower("name")`, `Upper("name")` is `.upper("name")`,
+/// `Cast("code", output_field=TextField())` is `.cast("code", as: .text)`, and
 /// `Lower("name").desc()` is `.lower("name", descending: true)`.
 public struct IndexExpression: Codable, Equatable, Sendable {
     public enum Function: String, Codable, Sendable {
-        case lower, upper
+        case lower, upper, cast
     }
 
     public var function: Function
     public var field: String
     public var descending: Bool
+    /// A cast's column type, as DDL (`TEXT`, `VARCHAR(20)`); nil for the other functions.
+    public var type: String?
 
-    public init(_ function: Function, _ field: String, descending: Bool = false) {
+    public init(_ function: Function, _ field: String, descending: Bool = false, type: String? = nil) {
         self.function = function
         self.field = field
         self.descending = descending
+        self.type = type
     }
 
     public static func lower(_ field: String, descending: Bool = false) -> IndexExpression { .init(.lower, field, descending: descending) }
     public static func upper(_ field: String, descending: Bool = false) -> IndexExpression { .init(.upper, field, descending: descending) }
+    /// Django's `Cast(field, output_field=...)`: the field's value as the column type of `kind`.
+    public static func cast(_ field: String, as kind: FieldKind, descending: Bool = false) -> IndexExpression {
+        .init(.cast, field, descending: descending, type: kind.type.columnType?.sql ?? "")
+    }
 
-    enum CodingKeys: String, CodingKey { case function, field, descending }
+    enum CodingKeys: String, CodingKey { case function, field, descending, type }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(try c.decode(Function.self, forKey: .function), try c.decode(String.self, forKey: .field),
-                  descending: try c.decodeIfPresent(Bool.self, forKey: .descending) ?? false)
+                  descending: try c.decodeIfPresent(Bool.self, forKey: .descending) ?? false,
+                  type: try c.decodeIfPresent(String.self, forKey: .type))
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -280,10 +289,30 @@ public struct IndexExpression: Codable, Equatable, Sendable {
         try c.encode(function, forKey: .function)
         try c.encode(field, forKey: .field)
         if descending { try c.encode(true, forKey: .descending) }
+        try c.encodeIfPresent(type, forKey: .type)
     }
 
-    /// `lower("name")`, the column quoted.
-    func sql(column: String) -> String { "\(function.rawValue)(\(SQLWriter.quote(column)))" }
+    /// `lower("name")`, `("code"::TEXT)`: the column quoted.
+    func sql(column: String) -> String {
+        if function == .cast { return "(\(SQLWriter.quote(column))::\(type ?? ""))" }
+        return "\(function.rawValue)(\(SQLWriter.quote(column)))"
+    }
+
+    /// Django's wording: `Lower(F(name))`, `Cast(F(code), TEXT)`.
+    var djangoDescription: String {
+        let function = self.function.rawValue.prefix(1).uppercased() + self.function.rawValue.dropFirst()
+        return "\(function)(F(\(field))\(type.map { ", \($0)" } ?? ""))"
+    }
+
+    /// Why the expression cannot be written, or nil: a cast needs a plain column type (letters,
+    /// digits and spaces, then widths), which an auto id is not; the other functions take none.
+    var problem: String? {
+        guard function == .cast else { return type == nil ? nil : "\(function.rawValue) takes no type" }
+        guard let type, type.wholeMatch(of: /[A-Z][A-Z0-9 ]*(\([0-9, ]+\))?/) != nil, !type.hasSuffix("SERIAL") else {
+            return "cast of \(field) to '\(type ?? "")', not a column type of a field kind"
+        }
+        return nil
+    }
 }
 
 extension String {
