@@ -1,4 +1,5 @@
 @testable import BankApp
+import Logging
 import NIOConcurrencyHelpers
 import Testing
 
@@ -67,5 +68,33 @@ import Testing
         }
         #expect(results.sorted() == [-1, 1, 2, 3])
         #expect(serializer.activeKeys == 0)
+    }
+
+    @Test func pastTheBoundAWriteIsRefusedAtOnceAndTheQueuedOnesStillRunInOrder() async throws {
+        let serializer = KeyedSerializer<Int>(maximumWaiting: 2)
+        let (release, releaser) = AsyncStream<Void>.makeStream()
+        let order = NIOLockedValueBox([Int]())
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await serializer.run(5) { for await _ in release {}; order.withLockedValue { $0.append(0) } } }
+            while serializer.activeKeys == 0 { await Task.yield() }
+            for i in 1...2 {
+                group.addTask { try await serializer.run(5) { order.withLockedValue { $0.append(i) } } }
+                while serializer.waiting(5) < i { await Task.yield() }
+            }
+            await #expect(throws: SameRowQueueFull(waiting: 2)) { try await serializer.run(5) { order.withLockedValue { $0.append(3) } } }
+            // Another row is not held up by this one's queue.
+            #expect(try await serializer.run(6) { 6 } == 6)
+            releaser.finish()
+            try await group.waitForAll()
+        }
+        #expect(order.withLockedValue { $0 } == [0, 1, 2])
+        #expect(serializer.activeKeys == 0)
+    }
+
+    @Test func aRefusedWriteIs503WithRetryAfter() {
+        let error = APIError.from(SameRowQueueFull(waiting: 100), logger: Logger(label: "test"))
+        #expect(error.status == .serviceUnavailable)
+        #expect(error.headers[.retryAfter] == "1")
+        #expect(error.message == "too many writes to this row are waiting; try again")
     }
 }

@@ -41,6 +41,9 @@ struct APIError: Error, Equatable {
         switch error {
         case let error as APIError:
             return error
+        case let error as SameRowQueueFull:
+            logger.warning("same-row write refused", metadata: ["waiting": "\(error.waiting)"])
+            return .unavailable("too many writes to this row are waiting; try again")
         case let error as DatabaseError:
             if error.isUnavailable {
                 logger.warning("database unavailable", metadata: ["error": "\(error)"])
