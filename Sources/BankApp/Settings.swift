@@ -23,6 +23,7 @@ public struct SettingsError: Error, CustomStringConvertible, Equatable {
 /// | pool size       | `--pool-size`      | DATABASE_POOL_MAX         | 8 |
 /// | pool timeout    | `--pool-timeout`   | DATABASE_POOL_TIMEOUT     | 5 (seconds) |
 /// | retry attempts  | `--retry-attempts` | DATABASE_RETRY_ATTEMPTS   | 10 |
+/// | retry budget    | `--retry-budget`   | DATABASE_RETRY_BUDGET     | 1 (retries per transaction begun, server-wide; `off`) |
 /// | log level       | `--log-level`      | LOG_LEVEL                 | info |
 /// | HTTP idle timeout | `--http-idle-timeout` | HTTP_IDLE_TIMEOUT      | 30 (seconds) |
 /// | HTTP body timeout | `--http-body-timeout` | HTTP_BODY_TIMEOUT      | 60 (seconds) |
@@ -37,6 +38,8 @@ public struct ServerSettings: Sendable {
     public var poolSize = 8
     public var poolTimeout: Duration = .seconds(5)
     public var retryAttempts = 10
+    /// Retries the server's transactions may make together, per transaction begun (nil: no budget).
+    public var retryBudget: Double? = RetryBudget.default.ratio
     public var logLevel: Logger.Level = .info
     public var httpTimeouts = HTTPTimeouts.default
     public var metrics = MetricsEndpoint.sameAddress
@@ -55,6 +58,7 @@ public struct ServerSettings: Sendable {
         public var poolSize: String?
         public var poolTimeout: String?
         public var retryAttempts: String?
+        public var retryBudget: String?
         public var logLevel: String?
         public var httpIdleTimeout: String?
         public var httpBodyTimeout: String?
@@ -65,11 +69,12 @@ public struct ServerSettings: Sendable {
         public init(address: String? = nil, poolSize: String? = nil, poolTimeout: String? = nil,
                     retryAttempts: String? = nil, logLevel: String? = nil, httpIdleTimeout: String? = nil,
                     httpBodyTimeout: String? = nil, metrics: String? = nil, logFormat: String? = nil,
-                    shutdownDrain: String? = nil) {
+                    shutdownDrain: String? = nil, retryBudget: String? = nil) {
             self.address = address
             self.poolSize = poolSize
             self.poolTimeout = poolTimeout
             self.retryAttempts = retryAttempts
+            self.retryBudget = retryBudget
             self.logLevel = logLevel
             self.httpIdleTimeout = httpIdleTimeout
             self.httpBodyTimeout = httpBodyTimeout
@@ -108,6 +113,9 @@ public struct ServerSettings: Sendable {
         }
         if let (text, source) = flags.retryAttempts.map({ ($0, "--retry-attempts") }) ?? value(nil, "DATABASE_RETRY_ATTEMPTS") {
             settings.retryAttempts = try integer(text, source, in: 1...1000)
+        }
+        if let (text, source) = flags.retryBudget.map({ ($0, "--retry-budget") }) ?? value(nil, "DATABASE_RETRY_BUDGET") {
+            settings.retryBudget = try retryBudget(text, source)
         }
         if let (text, source) = flags.logLevel.map({ ($0, "--log-level") }) ?? value(nil, "LOG_LEVEL") {
             guard let level = Logger.Level(rawValue: text.trimmingSpaces().lowercased()) else {
@@ -167,6 +175,16 @@ public struct ServerSettings: Sendable {
         return .milliseconds(Int64(seconds * 1000))
     }
 
+    /// Retries per transaction begun (a number from 0.01 to 100), or `off`: no budget.
+    private static func retryBudget(_ text: String, _ source: String) throws(SettingsError) -> Double? {
+        let trimmed = text.trimmingSpaces()
+        if trimmed.lowercased() == "off" { return nil }
+        guard let ratio = Double(trimmed), ratio >= 0.01, ratio <= 100 else {
+            throw SettingsError("\(source) must be a number of retries per transaction from 0.01 to 100, or off, got '\(text)'")
+        }
+        return ratio
+    }
+
     private static func integer(_ text: String, _ source: String, in range: ClosedRange<Int>) throws(SettingsError) -> Int {
         guard let value = Int(text.trimmingSpaces()), range.contains(value) else {
             throw SettingsError("\(source) must be an integer from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
@@ -197,7 +215,8 @@ public struct ServerSettings: Sendable {
     }
 
     var poolConfiguration: PoolConfiguration {
-        PoolConfiguration(connectionString: databaseURL, maximum: poolSize, acquireTimeout: poolTimeout)
+        PoolConfiguration(connectionString: databaseURL, maximum: poolSize, acquireTimeout: poolTimeout,
+                          retryBudget: retryBudget.map { RetryBudget(ratio: $0) })
     }
 
     var retryPolicy: RetryPolicy { RetryPolicy(maxAttempts: retryAttempts) }

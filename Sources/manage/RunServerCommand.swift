@@ -19,7 +19,8 @@ struct RunServerCommand: AsyncParsableCommand {
             Settings come from flags or the environment (a flag wins): DATABASE_URL; ALLOWED_HOSTS \
             (comma-separated, default localhost, 127.0.0.1, 0.0.0.0, [::1]; * allows any); \
             DATABASE_POOL_MAX (--pool-size, default 8); DATABASE_POOL_TIMEOUT (--pool-timeout, seconds, \
-            default 5); DATABASE_RETRY_ATTEMPTS (--retry-attempts, default 10); LOG_LEVEL (--log-level, \
+            default 5); DATABASE_RETRY_ATTEMPTS (--retry-attempts, default 10); DATABASE_RETRY_BUDGET \
+            (--retry-budget, default 1: retries per transaction begun, server-wide, or off); LOG_LEVEL (--log-level, \
             default info); HTTP_IDLE_TIMEOUT (--http-idle-timeout, seconds, default 30: idle keep-alive \
             connections and clients that trickle their headers are closed); HTTP_BODY_TIMEOUT \
             (--http-body-timeout, seconds, default 60: a request body not complete this long after its \
@@ -47,6 +48,8 @@ struct RunServerCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("retry-attempts"), help: "Attempts per transaction on conflicts (DATABASE_RETRY_ATTEMPTS).")
     var retryAttempts: String?
+    @Option(name: .customLong("retry-budget"), help: "Retries per transaction begun, server-wide, or off (DATABASE_RETRY_BUDGET).")
+    var retryBudget: String?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (LOG_LEVEL).")
     var logLevel: String?
@@ -78,7 +81,7 @@ struct RunServerCommand: AsyncParsableCommand {
                 address: addrport, poolSize: poolSize, poolTimeout: poolTimeout,
                 retryAttempts: retryAttempts, logLevel: logLevel, httpIdleTimeout: httpIdleTimeout,
                 httpBodyTimeout: httpBodyTimeout, metrics: metrics, logFormat: logFormat,
-                shutdownDrain: shutdownDrain))
+                shutdownDrain: shutdownDrain, retryBudget: retryBudget))
         } catch {
             Output.standardError("CommandError: \(error.description)\n")
             throw ExitCode(1)

@@ -13,7 +13,18 @@ struct SettingsTests {
         #expect(settings.allowedHosts == .default)
         #expect(settings.poolSize == 8)
         #expect(settings.retryAttempts == 10)
+        #expect(settings.retryBudget == 1)
+        #expect(settings.poolConfiguration.retryBudget == RetryBudget(ratio: 1))
         #expect(settings.logLevel == .info)
+    }
+
+    @Test func retryBudget() throws {
+        let off = try ServerSettings.resolve(flags: .init(), environment: ["DATABASE_RETRY_BUDGET": "off"])
+        #expect(off.retryBudget == nil && off.poolConfiguration.retryBudget == nil)
+        let fromEnvironment = try ServerSettings.resolve(flags: .init(), environment: ["DATABASE_RETRY_BUDGET": "0.25"])
+        #expect(fromEnvironment.poolConfiguration.retryBudget == RetryBudget(ratio: 0.25))
+        let fromFlag = try ServerSettings.resolve(flags: .init(retryBudget: "3"), environment: ["DATABASE_RETRY_BUDGET": "off"])
+        #expect(fromFlag.retryBudget == 3)
     }
 
     @Test func flagsWinOverEnvironment() throws {
@@ -47,6 +58,8 @@ struct SettingsTests {
             (.init(), ["DATABASE_POOL_MAX": "many"], "DATABASE_POOL_MAX"),
             (.init(retryAttempts: "-1"), [:], "--retry-attempts"),
             (.init(), ["DATABASE_RETRY_ATTEMPTS": "1.5"], "DATABASE_RETRY_ATTEMPTS"),
+            (.init(retryBudget: "0"), [:], "--retry-budget"),
+            (.init(), ["DATABASE_RETRY_BUDGET": "lots"], "DATABASE_RETRY_BUDGET"),
             (.init(logLevel: "loud"), [:], "--log-level"),
             (.init(), ["LOG_LEVEL": "verbose"], "LOG_LEVEL"),
             (.init(), ["DATABASE_POOL_TIMEOUT": "-2"], "DATABASE_POOL_TIMEOUT"),
