@@ -7,15 +7,20 @@
 /// which throughput stays collapsed. With a budget, retries can add at most `ratio` to the load;
 /// past it a conflict fails at once (`retriesExhausted`, a 503 with Retry-After), and the client
 /// decides. A quiet service's rare conflict is always retried (`minimumPerSecond`).
+///
+/// The default, one retry per transaction begun, lets retries at most double the load: far above
+/// what the bank's own contention needs (its order transactions retry a fraction of a percent
+/// behind the adaptive limit), so the budget only acts in a storm. A tight budget (Finagle's 0.2)
+/// turned ordinary bursts of conflicts into 503s here, and each refusal shrank the order limit.
 public struct RetryBudget: Sendable, Equatable {
-    /// Retries allowed per transaction begun: 0.2 lets one transaction in five retry once.
+    /// Retries allowed per transaction begun: 1 lets retries double the load at most.
     public var ratio: Double
     /// Retries allowed per second even with no traffic to earn them.
     public var minimumPerSecond: Double
     /// Retries saved up at most: the burst a run of conflicts after a quiet spell may spend.
     public var capacity: Double
 
-    public init(ratio: Double = 0.2, minimumPerSecond: Double = 10, capacity: Double = 100) {
+    public init(ratio: Double = 1, minimumPerSecond: Double = 10, capacity: Double = 100) {
         precondition(ratio >= 0 && minimumPerSecond >= 0 && capacity >= 1, "a retry budget needs room for one retry")
         self.ratio = ratio
         self.minimumPerSecond = minimumPerSecond
