@@ -140,8 +140,7 @@ public enum BankServer {
                                   readiness: readiness, metrics: metrics) { address in
             output(startupBanner(settings: settings, boundPort: address?.port))
         }
-        // The HTTP server's tasks run on its event loops (see `EventLoopExecutor`).
-        var services: [any Service] = [OnEventLoops(app, group: MultiThreadedEventLoopGroup.singleton)]
+        var services: [any Service] = [app]
         if case .ownAddress(let host, let port) = settings.metrics {
             services.append(MetricsServer.application(host: host, port: port, metrics: metrics, pool: pool))
         }

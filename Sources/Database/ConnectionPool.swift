@@ -1,6 +1,5 @@
 import Logging
 import NIOConcurrencyHelpers
-import NIOCore
 import NIOPosix
 
 /// A pool of libpq connections for async code, and the retry wrapper for transactions.
@@ -15,8 +14,7 @@ import NIOPosix
 /// an `NIOThreadPool` with one thread per connection slot, so a leased connection never waits for
 /// a thread. A whole transaction attempt (BEGIN, the body's statements, COMMIT) is one hop to that
 /// thread and one back: cheaper under load than a hop per statement, and simpler than driving
-/// libpq's non-blocking API from an event loop, for the same number of round trips. A caller
-/// running on an event loop (the server's requests do) is resumed on that loop.
+/// libpq's non-blocking API from an event loop, for the same number of round trips.
 ///
 /// Callers that find every connection busy queue their work itself, not just a wish for a
 /// connection: the connection thread that finishes a piece of work takes the next one from the
@@ -205,18 +203,15 @@ public final class ConnectionPool: Sendable {
     /// on before the caller resumes. With every connection busy, the work waits in the queue.
     private func runLeased<R: Sendable>(_ work: @escaping @Sendable (Connection) -> R) async throws -> R {
         let queuedAs = NIOLockedValueBox<Machine.RequestID?>(nil)
-        // A caller on an event loop (the server's requests run on them) is resumed there: its
-        // response is written from that loop, so resuming it anywhere else costs a hop back.
-        let home = MultiThreadedEventLoopGroup.currentEventLoop
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<R, any Error>) in
                 let job = Job(
                     run: { connection in
                         let value = work(connection)
                         connection.rollbackQuietly()
-                        return ({ Self.resume(on: home) { continuation.resume(returning: value) } }, connection.isOpen)
+                        return ({ continuation.resume(returning: value) }, connection.isOpen)
                     },
-                    fail: { error in Self.resume(on: home) { continuation.resume(throwing: error) } })
+                    fail: { continuation.resume(throwing: $0) })
                 let (actions, id) = event { $0.request(job, now: $1) }
                 perform(actions)
                 guard let id else { return }
@@ -227,10 +222,6 @@ public final class ConnectionPool: Sendable {
         } onCancel: {
             if let id = queuedAs.withLockedValue({ $0 }) { perform(event { machine, _ in machine.cancelled(id) }) }
         }
-    }
-
-    private static func resume(on loop: (any EventLoop)?, _ resume: @escaping @Sendable () -> Void) {
-        if let loop, !loop.inEventLoop { loop.execute(resume) } else { resume() }
     }
 
     /// Feeds the state machine one event, with the time, under the lock, and starts or stops

@@ -132,7 +132,7 @@ func withLiveServer<T: Sendable>(
     }
     var quiet = Logger(label: "bank.test.lifecycle")
     quiet.logLevel = .critical
-    let group = ServiceGroup(configuration: .init(services: [OnEventLoops(app, group: eventLoops)], logger: quiet))
+    let group = ServiceGroup(configuration: .init(services: [app], logger: quiet))
     do {
         let result = try await withThrowingTaskGroup(of: T?.self) { tasks in
             tasks.addTask { try await group.run(); return nil }
