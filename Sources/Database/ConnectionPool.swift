@@ -295,6 +295,7 @@ public final class ConnectionPool: Sendable {
     private func open(for job: Job) -> Machine.Lease? {
         do {
             let connection = try Connection(connectionString: configuration.connectionString)
+            if configuration.preferIndexScans { try connection.preferIndexScans() }
             counters.withLockedValue { $0.connects += 1 }
             perform(event { $0.opened(now: $1) })  // a waiter's connect goes to another thread
             return .run(job, on: connection, check: nil)

@@ -21,12 +21,15 @@ public struct PoolConfiguration: Sendable {
     /// How many retries the pool's transactions may make together (`RetryBudget`); nil: as many
     /// as each transaction's `RetryPolicy` allows.
     public var retryBudget: RetryBudget?
+    /// On PostgreSQL, each connection avoids sequential scans where an index serves
+    /// (`Connection.preferIndexScans`: fewer serialization failures under SERIALIZABLE).
+    public var preferIndexScans: Bool
 
     public init(connectionString: String = ConnectionString.fromEnvironment(), minimumIdle: Int = 0,
                 maximum: Int = 8, acquireTimeout: Duration = .seconds(5), maxIdleTime: Duration = .seconds(60),
                 maxLifetime: Duration = .seconds(30 * 60), pingAfterIdle: Duration = .seconds(10),
                 connectBackoff: Duration = .milliseconds(100), maxConnectBackoff: Duration = .seconds(1),
-                retryBudget: RetryBudget? = .default) {
+                retryBudget: RetryBudget? = .default, preferIndexScans: Bool = true) {
         self.connectionString = connectionString
         self.minimumIdle = minimumIdle
         self.maximum = maximum
@@ -37,5 +40,6 @@ public struct PoolConfiguration: Sendable {
         self.connectBackoff = connectBackoff
         self.maxConnectBackoff = maxConnectBackoff
         self.retryBudget = retryBudget
+        self.preferIndexScans = preferIndexScans
     }
 }

@@ -35,6 +35,24 @@ import Testing
     /// Work queued for a connection runs exactly once, on the connection thread that frees up,
     /// whatever the number of callers, on no more connections than the maximum; a cancelled
     /// caller's queued work never runs.
+    @Test func onPostgreSQLPoolConnectionsAvoidSequentialScansUnlessToldNotTo() async throws {
+        for prefer in [true, false] {
+            let pool = ConnectionPool(configuration: PoolConfiguration(connectionString: try TestDatabase.url(), preferIndexScans: prefer))
+            let (setting, plan) = try await pool.withConnection { connection in
+                try connection.run("CREATE TEMPORARY TABLE tiny (id INT8 PRIMARY KEY, name TEXT); INSERT INTO tiny VALUES (1, 'a'); ANALYZE tiny")
+                let setting = try connection.execute("SHOW enable_seqscan")[0].decode(String.self, at: 0)
+                // A one-row table: the planner's cheapest plan is a scan of the whole table, and
+                // under SERIALIZABLE that locks the whole table against concurrent writers.
+                let plan = try connection.execute("EXPLAIN SELECT name FROM tiny WHERE id = $1", [Int64(1)])
+                    .map { try $0.decode(String.self, at: 0) }.joined(separator: "\n")
+                return (setting, plan)
+            }
+            await pool.shutdown()
+            #expect(setting == (prefer ? "off" : "on"))
+            #expect(plan.contains("Seq Scan") == !prefer, "\(plan)")
+        }
+    }
+
     @Test func queuedWorkRunsExactlyOnceAndCancelledWorkNever() async throws {
         let pool = ConnectionPool(configuration: PoolConfiguration(connectionString: try TestDatabase.url(), maximum: 2))
         let runs = NIOLockedValueBox([Int: Int]())
