@@ -3,6 +3,7 @@
 //
 // Layers, bottom to top (each one a module; none reaches back up):
 //   CLibPQ          the C shim over libpq (system library, pkg-config "libpq")
+//   CLibCrypto      SHA-256 from OpenSSL's libcrypto, which libpq links (pkg-config "libcrypto")
 //   Database        connections, typed values and rows, errors, the pool, the retry wrapper
 //   MigrationEngine model declarations, state, diff, SQL writer, loader, recorder, executor
 //   BankApp         the bank's models, its queries and the HTTP API
@@ -25,8 +26,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        // SHA-256 for migration checksums and index names (already in the graph through Hummingbird).
-        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         // No default traits: "FullFoundation" links full Foundation (and ICU's data) for the
         // URL-encoded form coders, "ConfigurationSupport" adds swift-configuration; the server uses
@@ -55,11 +54,18 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // SHA-256 (migration checksums, name hashes) from the OpenSSL that libpq links already: with
+        // swift-crypto every cold build compiled its own BoringSSL (about 380 C files) for one hash.
+        .systemLibrary(
+            name: "CLibCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
         .target(
             name: "MigrationEngine",
             dependencies: [
                 "Database",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "CLibCrypto",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
