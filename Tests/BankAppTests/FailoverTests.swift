@@ -43,7 +43,7 @@ struct FailoverTests {
             defer { locker.close() }
             try locker.run("BEGIN")
             try locker.execute("SELECT id FROM myproject_customers WHERE id = $1 FOR UPDATE", [beforeID])
-            let inFlight = Task { try await server.put("/customer/\(beforeID)/", #"{"name": "renamed"}"#) }
+            let inFlight = Task(executorPreference: BlockingAllowedExecutor.shared) { try await server.put("/customer/\(beforeID)/", #"{"name": "renamed"}"#) }
             try await waitUntil("the PUT waits for the lock on the second cluster") {
                 try lockWaiters(on: second) > 0
             }

@@ -59,9 +59,9 @@ import TestSupport
                 let id = try #require(try JSONReader.parse(Array(created.body.utf8))["id"].flatMap(Identifier.parse(json:)))
                 let outside = try Connection(connectionString: url)
                 defer { outside.close() }
-                try outside.run("BEGIN")
+                try TestDatabase.beginLockHolder(outside)
                 try outside.execute("UPDATE myproject_products SET price = price + 1 WHERE id = $1", [id])
-                let reply = Task { try await server.put("/product/\(id)/", #"{"name": "writer"}"#).status }
+                let reply = Task(executorPreference: BlockingAllowedExecutor.shared) { try await server.put("/product/\(id)/", #"{"name": "writer"}"#).status }
                 try await TestDatabase.waitForLockWaiter(url)
                 try outside.run("COMMIT")  // the waiting update fails with 40001 and runs again
                 #expect(try await reply.value == 200)

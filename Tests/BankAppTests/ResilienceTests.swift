@@ -54,10 +54,10 @@ struct ResilienceTests {
                 // Another process holds the row: its transaction has updated it and not committed yet.
                 let outside = try Connection(connectionString: url)
                 defer { outside.close() }
-                try outside.run("BEGIN")
+                try TestDatabase.beginLockHolder(outside)
                 try outside.execute("UPDATE myproject_products SET price = price + 1 WHERE id = $1", [id])
                 let writers = 5
-                let replies = Task {
+                let replies = Task(executorPreference: BlockingAllowedExecutor.shared) {
                     try await withThrowingTaskGroup(of: Int.self) { group in
                         for i in 1...writers {
                             group.addTask { try await server.put("/product/\(id)/", #"{"name": "writer \#(i)"}"#).status }

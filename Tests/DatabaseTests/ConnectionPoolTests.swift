@@ -14,7 +14,7 @@ import Testing
         // The holder keeps the only connection until the test lets it go, not for a fixed time:
         // on a loaded machine this task may not run again for seconds.
         let release = DispatchSemaphore(value: 0)
-        let holder = Task { try await pool.withConnection { _ in release.wait() } }
+        let holder = Task(executorPreference: BlockingAllowedExecutor.shared) { try await pool.withConnection { _ in release.wait() } }
         // Once the holder has the only connection (however late its task starts).
         while pool.statistics.open != 1 || pool.statistics.idle != 0 { try await Task.sleep(for: .milliseconds(10)) }
         // The timeout error: the caller gave up at its deadline instead of waiting for the holder.
@@ -76,10 +76,10 @@ import Testing
 
         // The only free connections held, a queued caller cancelled: its work never runs.
         let release = DispatchSemaphore(value: 0)
-        let holders = (0..<2).map { _ in Task { try await pool.withConnection { _ in release.wait() } } }
+        let holders = (0..<2).map { _ in Task(executorPreference: BlockingAllowedExecutor.shared) { try await pool.withConnection { _ in release.wait() } } }
         while pool.statistics.open < 2 || pool.statistics.idle > 0 { try await Task.sleep(for: .milliseconds(10)) }
         let ranCancelled = NIOLockedValueBox(false)
-        let cancelled = Task { try await pool.withConnection { _ in ranCancelled.withLockedValue { $0 = true } } }
+        let cancelled = Task(executorPreference: BlockingAllowedExecutor.shared) { try await pool.withConnection { _ in ranCancelled.withLockedValue { $0 = true } } }
         while pool.statistics.waiting == 0 { try await Task.sleep(for: .milliseconds(10)) }
         cancelled.cancel()
         await #expect(throws: CancellationError.self) { try await cancelled.value }
@@ -189,21 +189,25 @@ import Testing
     }
 
     @Test func thePoolRecoversByItselfAfterTheDatabaseRestarts() async throws {
-        let cluster = try PrivateCluster()
-        defer { cluster.destroy() }
-        let pool = ConnectionPool(configuration: PoolConfiguration(
-            connectionString: cluster.url, maximum: 2, acquireTimeout: .seconds(2)))
-        #expect(try await pool.transaction { try $0.execute("SELECT 1").count }.value == 1)
+        // Off Swift's two cooperative threads: creating, stopping and starting a cluster blocks for
+        // seconds, and other tests' tasks would wait behind it.
+        try await withTaskExecutorPreference(BlockingAllowedExecutor.shared) {
+            let cluster = try PrivateCluster()
+            defer { cluster.destroy() }
+            let pool = ConnectionPool(configuration: PoolConfiguration(
+                connectionString: cluster.url, maximum: 2, acquireTimeout: .seconds(2)))
+            #expect(try await pool.transaction { try $0.execute("SELECT 1").count }.value == 1)
 
-        try cluster.stop()
-        await #expect {
-            try await pool.transaction(TransactionOptions(retry: RetryPolicy(maxAttempts: 2))) { try $0.execute("SELECT 1").count }
-        } throws: { ($0 as? DatabaseError)?.isUnavailable == true }
+            try cluster.stop()
+            await #expect {
+                try await pool.transaction(TransactionOptions(retry: RetryPolicy(maxAttempts: 2))) { try $0.execute("SELECT 1").count }
+            } throws: { ($0 as? DatabaseError)?.isUnavailable == true }
 
-        try cluster.start()
-        // The pooled connections died with the old server; the pool replaces them unasked.
-        #expect(try await pool.transaction { try $0.execute("SELECT 1").count }.value == 1)
-        #expect(try await pool.withConnection { try $0.execute("SELECT 2").count } == 1)
-        await pool.shutdown()
+            try cluster.start()
+            // The pooled connections died with the old server; the pool replaces them unasked.
+            #expect(try await pool.transaction { try $0.execute("SELECT 1").count }.value == 1)
+            #expect(try await pool.withConnection { try $0.execute("SELECT 2").count } == 1)
+            await pool.shutdown()
+        }
     }
 }

@@ -44,7 +44,7 @@ import Testing
         // tests keep Swift's two cooperative threads busy.
         let (outcome, finished) = AsyncStream<Result<Bool, Error>>.makeStream()
         Thread.detachNewThread { finished.yield(Result { try poll() }); finished.finish() }
-        return Task {
+        return Task(executorPreference: BlockingAllowedExecutor.shared) {
             for await result in outcome { return try result.get() }
             return false
         }
@@ -92,7 +92,7 @@ import Testing
             // Another transaction has updated the row and not committed yet.
             let outside = try Connection(connectionString: url)
             defer { outside.close() }
-            try outside.run("BEGIN")
+            try TestDatabase.beginLockHolder(outside)
             try outside.execute("UPDATE counters SET value = value + 100 WHERE id = 1")
             let waiting = whenRunning(url, nil) { _, _ in }
             async let committed = pool.transaction(statement: "UPDATE counters SET value = value + 1 WHERE id = 1") { $0.rowsAffected }

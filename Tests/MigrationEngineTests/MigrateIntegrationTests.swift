@@ -319,7 +319,7 @@ import TestSupport
             try run(url, "CREATE TABLE test_gate (id BIGINT PRIMARY KEY)")
             let gate = try Connection(connectionString: url)
             defer { gate.close() }
-            try gate.run("BEGIN")
+            try TestDatabase.beginLockHolder(gate)
             try gate.run("LOCK TABLE test_gate IN ACCESS EXCLUSIVE MODE")
             let first = Lines(), second = Lines()
             let errors = Lines()

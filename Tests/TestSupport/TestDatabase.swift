@@ -58,6 +58,18 @@ public enum TestDatabase {
         try connection.run(sql)
     }
 
+    /// Begins the transaction of a test's "other process", which holds a row or table lock for a
+    /// while, at READ COMMITTED. It takes the same locks, and the test's serializable transactions
+    /// still fail with 40001 when it commits; but it is not a serializable transaction, which
+    /// matters on the suite's shared server: while one stays open, PostgreSQL keeps the predicate
+    /// lock bookkeeping of every serializable transaction committed since it began, in every
+    /// database, and once that overflows it summarises, after which unrelated transactions of
+    /// other tests fail ("Canceled on identification as a pivot"; seen with a holder open for 40 s
+    /// on a loaded machine).
+    public static func beginLockHolder(_ connection: Connection) throws {
+        try connection.run("BEGIN ISOLATION LEVEL READ COMMITTED")
+    }
+
     /// Waits until a session of `url`'s database waits for a lock: the moment a test's outside
     /// transaction, holding a row, should commit to force a 40001. Throws after 60 s without one
     /// (a hang guard: on a loaded machine the server's first update can take seconds to arrive).
