@@ -144,8 +144,8 @@ public final class Connection: @unchecked Sendable {
     /// table, and every concurrent write to it is then a read/write conflict. Its planner picks
     /// one for a table it believes tiny: after an autoanalyze that ran while a table was (nearly)
     /// empty, the foreign key check of each new order row scanned all of `myproject_orders`, and
-    /// concurrent orders conflicted on it until the next analyze (40 % of orders retried,
-    /// throughput cut by three quarters). PostgreSQL's documentation on serializable isolation
+    /// concurrent orders conflicted on it until the next analyze (the README's performance section
+    /// has the figures). PostgreSQL's documentation on serializable isolation
     /// advises encouraging index scans for this reason. CockroachDB locks the rows it reads.
     public func preferIndexScans() throws {
         guard try serverKind() == .postgreSQL else { return }

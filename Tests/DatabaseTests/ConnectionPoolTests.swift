@@ -32,9 +32,6 @@ import Testing
         await pool.shutdown()
     }
 
-    /// Work queued for a connection runs exactly once, on the connection thread that frees up,
-    /// whatever the number of callers, on no more connections than the maximum; a cancelled
-    /// caller's queued work never runs.
     @Test func onPostgreSQLPoolConnectionsAvoidSequentialScansUnlessToldNotTo() async throws {
         for prefer in [true, false] {
             let pool = ConnectionPool(configuration: PoolConfiguration(connectionString: try TestDatabase.url(), preferIndexScans: prefer))
@@ -53,6 +50,9 @@ import Testing
         }
     }
 
+    /// Work queued for a connection runs exactly once, on the connection thread that frees up,
+    /// whatever the number of callers, on no more connections than the maximum; a cancelled
+    /// caller's queued work never runs.
     @Test func queuedWorkRunsExactlyOnceAndCancelledWorkNever() async throws {
         let pool = ConnectionPool(configuration: PoolConfiguration(connectionString: try TestDatabase.url(), maximum: 2))
         let runs = NIOLockedValueBox([Int: Int]())
